@@ -1,0 +1,160 @@
+use crate::api::{Rule, UiError};
+use crate::i18n::{Locale, Msg};
+use leptos::prelude::*;
+
+/// The ids that tie a field's hint and error to its input (`aria-describedby`).
+fn described_by(name: &str, has_hint: bool, has_error: bool) -> Option<String> {
+    let mut ids = Vec::new();
+    if has_hint {
+        ids.push(format!("{name}-hint"));
+    }
+    if has_error {
+        ids.push(format!("{name}-error"));
+    }
+    (!ids.is_empty()).then(|| ids.join(" "))
+}
+
+/// Validation state shared by the two field islands: the server's error first, then the
+/// browser's own check once the user leaves the field.
+fn field_error(
+    initial: Option<UiError>,
+    rule: Rule,
+) -> (
+    ReadSignal<Option<UiError>>,
+    impl Fn(String) + Copy,
+    impl Fn(String) + Copy,
+) {
+    let (error, set_error) = signal(initial);
+    let on_blur = move |value: String| set_error.set(rule.check(&value).err());
+    // While an error shows, re-check on every keystroke so it clears as soon as it is fixed.
+    let on_input = move |value: String| {
+        if error.get_untracked().is_some() {
+            set_error.set(rule.check(&value).err());
+        }
+    };
+    (error, on_blur, on_input)
+}
+
+/// A labelled text input with hint, error and instant validation.
+#[island]
+pub fn TextField(
+    name: String,
+    label: String,
+    #[prop(optional)] input_type: Option<String>,
+    autocomplete: String,
+    value: String,
+    #[prop(optional)] hint: Option<String>,
+    #[prop(optional_no_strip)] error: Option<UiError>,
+    required: bool,
+    optional_label: bool,
+    autofocus: bool,
+    #[prop(optional)] inputmode: Option<String>,
+    max_len: usize,
+    rule: Rule,
+    locale: Locale,
+) -> impl IntoView {
+    let (error, on_blur, on_input) = field_error(error, rule);
+    let has_hint = hint.is_some();
+    let hint_id = format!("{name}-hint");
+    let error_id = format!("{name}-error");
+    let id = name.clone();
+    let describedby = {
+        let name = name.clone();
+        move || described_by(&name, has_hint, error.get().is_some())
+    };
+    view! {
+        <div class="field" class:field-invalid=move || error.get().is_some()>
+            <label class="field-label" for=id.clone()>
+                {label}
+                {optional_label.then(|| view! { <span class="field-optional">" (" {locale.text(Msg::OptionalField)} ")"</span> })}
+            </label>
+            {hint.map(|h| view! { <p class="field-hint" id=hint_id>{h}</p> })}
+            <input
+                class="input"
+                id=id
+                name=name
+                type=input_type.unwrap_or_else(|| "text".into())
+                autocomplete=autocomplete
+                inputmode=inputmode
+                value=value
+                required=required
+                autofocus=autofocus
+                maxlength=max_len
+                spellcheck="false"
+                autocapitalize="none"
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=describedby
+                on:blur=move |ev| on_blur(event_target_value(&ev))
+                on:input=move |ev| on_input(event_target_value(&ev))
+            />
+            <p class="field-error" id=error_id aria-live="polite">
+                {move || error.get().map(|e| e.message(locale))}
+            </p>
+        </div>
+    }
+}
+
+/// A password input with a show/hide toggle. The toggle appears only once the island is
+/// hydrated, because without JavaScript it could not work.
+#[island]
+pub fn PasswordField(
+    name: String,
+    label: String,
+    autocomplete: String,
+    #[prop(optional)] hint: Option<String>,
+    #[prop(optional_no_strip)] error: Option<UiError>,
+    autofocus: bool,
+    rule: Rule,
+    locale: Locale,
+) -> impl IntoView {
+    let (error, on_blur, on_input) = field_error(error, rule);
+    let (visible, set_visible) = signal(false);
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
+    let has_hint = hint.is_some();
+    let hint_id = format!("{name}-hint");
+    let error_id = format!("{name}-error");
+    let id = name.clone();
+    let toggle_controls = name.clone();
+    let describedby = {
+        let name = name.clone();
+        move || described_by(&name, has_hint, error.get().is_some())
+    };
+    view! {
+        <div class="field" class:field-invalid=move || error.get().is_some()>
+            <label class="field-label" for=id.clone()>{label}</label>
+            {hint.map(|h| view! { <p class="field-hint" id=hint_id>{h}</p> })}
+            <div class="password-wrap">
+                <input
+                    class="input"
+                    id=id
+                    name=name
+                    type=move || if visible.get() { "text" } else { "password" }
+                    autocomplete=autocomplete
+                    required=true
+                    autofocus=autofocus
+                    maxlength=crate::api::rules::PASSWORD_MAX
+                    spellcheck="false"
+                    autocapitalize="none"
+                    aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                    aria-describedby=describedby
+                    on:blur=move |ev| on_blur(event_target_value(&ev))
+                    on:input=move |ev| on_input(event_target_value(&ev))
+                />
+                <button
+                    type="button"
+                    class="password-toggle"
+                    hidden=move || !hydrated.get()
+                    aria-controls=toggle_controls
+                    aria-pressed=move || if visible.get() { "true" } else { "false" }
+                    on:click=move |_| set_visible.update(|v| *v = !*v)
+                >
+                    {move || locale.text(if visible.get() { Msg::HidePassword } else { Msg::ShowPassword })}
+                </button>
+            </div>
+            <p class="field-error" id=error_id aria-live="polite">
+                {move || error.get().map(|e| e.message(locale))}
+            </p>
+        </div>
+    }
+}

@@ -1,0 +1,408 @@
+//! Languages. Every user-facing string is a [`Msg`]; each [`Locale`] must translate every
+//! message (the `match` in [`Locale::text`] is exhaustive, so a missing translation does not
+//! compile).
+
+use serde::{Deserialize, Serialize};
+
+/// A language Sesame speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum Locale {
+    /// English.
+    #[default]
+    En,
+    /// Japanese.
+    Ja,
+}
+
+impl Locale {
+    /// Every supported locale, in the order the language picker lists them.
+    pub const ALL: [Locale; 2] = [Locale::En, Locale::Ja];
+
+    /// The BCP 47 tag used in `<html lang>`, `ui_locales` and `Accept-Language`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::Ja => "ja",
+        }
+    }
+
+    /// The language's own name, for the language picker.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Locale::En => "English",
+            Locale::Ja => "日本語",
+        }
+    }
+
+    /// Text direction of the script.
+    pub fn dir(self) -> &'static str {
+        "ltr"
+    }
+
+    /// Parses one language tag (`ja`, `ja-JP`, `EN-us`) by its primary subtag.
+    pub fn from_tag(tag: &str) -> Option<Locale> {
+        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        Locale::ALL.into_iter().find(|l| l.tag() == primary)
+    }
+
+    /// Chooses the locale: the first supported tag of `ui_locales` (space-separated, in
+    /// preference order), else the best-weighted supported entry of `Accept-Language`, else
+    /// `default`.
+    pub fn negotiate(
+        ui_locales: Option<&str>,
+        accept_language: Option<&str>,
+        default: Locale,
+    ) -> Locale {
+        if let Some(found) = ui_locales
+            .into_iter()
+            .flat_map(|s| s.split_whitespace())
+            .find_map(Locale::from_tag)
+        {
+            return found;
+        }
+        let mut best: Option<(u16, Locale)> = None;
+        for entry in accept_language.unwrap_or_default().split(',') {
+            let mut parts = entry.split(';');
+            let Some(locale) = parts.next().and_then(Locale::from_tag) else {
+                continue;
+            };
+            // q-values have at most three decimals; compare them as thousandths.
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .map(|q| (q.clamp(0.0, 1.0) * 1000.0).round() as u16)
+                .unwrap_or(1000);
+            if q > 0 && best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, locale));
+            }
+        }
+        best.map(|(_, l)| l).unwrap_or(default)
+    }
+
+    /// The translation of `msg`.
+    pub fn text(self, msg: Msg) -> &'static str {
+        match self {
+            Locale::En => en(msg),
+            Locale::Ja => ja(msg),
+        }
+    }
+
+    /// The translation of `msg` with `{n}` replaced by `n`.
+    pub fn text_n(self, msg: Msg, n: impl std::fmt::Display) -> String {
+        self.text(msg).replace("{n}", &n.to_string())
+    }
+}
+
+/// Every message of the user interface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Msg {
+    ProductName,
+    LanguageLabel,
+    LanguageApply,
+    SkipToContent,
+    // Sign-in
+    SignInTitle,
+    SignInTo,
+    SignInSubmit,
+    IdentifierLabel,
+    IdentifierHint,
+    PasswordLabel,
+    ShowPassword,
+    HidePassword,
+    NoAccountYet,
+    CreateAccountLink,
+    // Register
+    RegisterTitle,
+    RegisterSubmit,
+    UsernameLabel,
+    UsernameHint,
+    EmailLabel,
+    NewPasswordLabel,
+    NewPasswordHint,
+    ConfirmPasswordLabel,
+    HaveAccount,
+    SignInLink,
+    OptionalField,
+    // Field and form errors
+    ErrRequired,
+    ErrInvalidEmail,
+    ErrInvalidUsername,
+    ErrUsernameTooShort,
+    ErrUsernameTooLong,
+    ErrPasswordTooShort,
+    ErrPasswordTooLong,
+    ErrPasswordMismatch,
+    ErrUsernameOrEmailRequired,
+    ErrUsernameTaken,
+    ErrEmailTaken,
+    ErrInvalidCredentials,
+    ErrFormExpired,
+    ErrTooManyAttempts,
+    ErrBusy,
+    ErrInternal,
+    ErrorSummaryTitle,
+    // Error page
+    ErrorPageTitle,
+    ErrorUnknownClient,
+    ErrorInvalidRedirectUri,
+    ErrorInvalidRequest,
+    ErrorMissingParameter,
+    ErrorDuplicateParameter,
+    ErrorInteractionExpired,
+    ErrorNotFound,
+    ErrorInternal,
+    ErrorTechnicalDetail,
+    ErrorWhatToDo,
+    // Signed-in home and sign-out
+    HomeTitle,
+    HomeSignedInAs,
+    HomeSignedOut,
+    HomeDemoLink,
+    SignOutTitle,
+    SignOutQuestion,
+    SignOutSubmit,
+    SignOutCancel,
+    SignedOutTitle,
+    SignedOutBody,
+    // Response delivery (form_post)
+    ContinueTitle,
+    ContinueBody,
+    ContinueSubmit,
+    // Demo relying party
+    DemoTitle,
+    DemoIntro,
+    DemoSignIn,
+    DemoSignInForce,
+    DemoSignOut,
+    DemoSignedInAs,
+    DemoIdTokenClaims,
+    DemoUserinfo,
+    DemoNotSignedIn,
+    DemoError,
+}
+
+fn en(msg: Msg) -> &'static str {
+    use Msg::*;
+    match msg {
+        ProductName => "Sesame",
+        LanguageLabel => "Language",
+        LanguageApply => "Change",
+        SkipToContent => "Skip to content",
+        SignInTitle => "Sign in",
+        SignInTo => "to continue to {n}",
+        SignInSubmit => "Sign in",
+        IdentifierLabel => "Username or email",
+        IdentifierHint => "The username or email address of your account.",
+        PasswordLabel => "Password",
+        ShowPassword => "Show password",
+        HidePassword => "Hide password",
+        NoAccountYet => "No account yet?",
+        CreateAccountLink => "Create an account",
+        RegisterTitle => "Create your account",
+        RegisterSubmit => "Create account",
+        UsernameLabel => "Username",
+        UsernameHint => "3 to 32 letters, digits, dots, hyphens or underscores.",
+        EmailLabel => "Email",
+        NewPasswordLabel => "Password",
+        NewPasswordHint => "At least 8 characters.",
+        ConfirmPasswordLabel => "Confirm password",
+        HaveAccount => "Already have an account?",
+        SignInLink => "Sign in",
+        OptionalField => "optional",
+        ErrRequired => "Enter this field.",
+        ErrInvalidEmail => "Enter an email address like name@example.com.",
+        ErrInvalidUsername => {
+            "Use only letters, digits, dots, hyphens and underscores, starting with a letter."
+        }
+        ErrUsernameTooShort => "Use at least {n} characters.",
+        ErrUsernameTooLong => "Use at most {n} characters.",
+        ErrPasswordTooShort => "Use at least {n} characters.",
+        ErrPasswordTooLong => "Use at most {n} characters.",
+        ErrPasswordMismatch => "The passwords do not match.",
+        ErrUsernameOrEmailRequired => "Enter a username, an email address, or both.",
+        ErrUsernameTaken => "This username is already in use.",
+        ErrEmailTaken => "This email address is already in use.",
+        ErrInvalidCredentials => "The username, email or password is incorrect.",
+        ErrFormExpired => "This page expired. Please try again.",
+        ErrTooManyAttempts => "Too many attempts. Please wait a moment and try again.",
+        ErrBusy => "The service is busy. Please try again in a moment.",
+        ErrInternal => "Something went wrong on our side. Please try again.",
+        ErrorSummaryTitle => "There is a problem",
+        ErrorPageTitle => "Something went wrong",
+        ErrorUnknownClient => "The application that sent you here is not registered with Sesame.",
+        ErrorInvalidRedirectUri => {
+            "The application asked to send you back to an address it has not registered."
+        }
+        ErrorInvalidRequest => "The sign-in request from the application is not valid.",
+        ErrorMissingParameter => "The sign-in request is missing a required parameter.",
+        ErrorDuplicateParameter => "The sign-in request repeats a parameter.",
+        ErrorInteractionExpired => {
+            "This sign-in took too long or was already completed. Go back to the application and start again."
+        }
+        ErrorNotFound => "This page does not exist.",
+        ErrorInternal => "Something went wrong on our side. Please try again later.",
+        ErrorTechnicalDetail => "Technical detail",
+        ErrorWhatToDo => "Go back to the application and try again. If it keeps happening, contact its support.",
+        HomeTitle => "Your Sesame account",
+        HomeSignedInAs => "You are signed in as {n}.",
+        HomeSignedOut => "You are not signed in.",
+        HomeDemoLink => "Open the demo application",
+        SignOutTitle => "Sign out",
+        SignOutQuestion => "Do you want to sign out of Sesame?",
+        SignOutSubmit => "Sign out",
+        SignOutCancel => "Stay signed in",
+        SignedOutTitle => "Signed out",
+        SignedOutBody => "You have signed out of Sesame.",
+        ContinueTitle => "Continue",
+        ContinueBody => "Returning you to the application.",
+        ContinueSubmit => "Continue",
+        DemoTitle => "Demo application",
+        DemoIntro => {
+            "This page is a relying party that is part of Sesame's default configuration. It signs you in with OpenID Connect and shows what it received."
+        }
+        DemoSignIn => "Sign in",
+        DemoSignInForce => "Sign in again (prompt=login)",
+        DemoSignOut => "Sign out",
+        DemoSignedInAs => "Signed in as {n}",
+        DemoIdTokenClaims => "ID token claims",
+        DemoUserinfo => "Userinfo response",
+        DemoNotSignedIn => "You are not signed in to the demo application.",
+        DemoError => "Sign-in did not complete: {n}",
+    }
+}
+
+fn ja(msg: Msg) -> &'static str {
+    use Msg::*;
+    match msg {
+        ProductName => "Sesame",
+        LanguageLabel => "言語",
+        LanguageApply => "変更",
+        SkipToContent => "本文へスキップ",
+        SignInTitle => "サインイン",
+        SignInTo => "{n} に進むには",
+        SignInSubmit => "サインイン",
+        IdentifierLabel => "ユーザー名またはメールアドレス",
+        IdentifierHint => "アカウントのユーザー名またはメールアドレスです。",
+        PasswordLabel => "パスワード",
+        ShowPassword => "パスワードを表示",
+        HidePassword => "パスワードを隠す",
+        NoAccountYet => "アカウントをお持ちでないですか？",
+        CreateAccountLink => "アカウントを作成",
+        RegisterTitle => "アカウントを作成",
+        RegisterSubmit => "アカウントを作成",
+        UsernameLabel => "ユーザー名",
+        UsernameHint => "3〜32文字の英字、数字、ドット、ハイフン、アンダースコア。",
+        EmailLabel => "メールアドレス",
+        NewPasswordLabel => "パスワード",
+        NewPasswordHint => "8文字以上。",
+        ConfirmPasswordLabel => "パスワード（確認）",
+        HaveAccount => "すでにアカウントをお持ちですか？",
+        SignInLink => "サインイン",
+        OptionalField => "任意",
+        ErrRequired => "この項目を入力してください。",
+        ErrInvalidEmail => "name@example.com のような形式でメールアドレスを入力してください。",
+        ErrInvalidUsername => {
+            "英字で始まり、英字、数字、ドット、ハイフン、アンダースコアのみを使用してください。"
+        }
+        ErrUsernameTooShort => "{n}文字以上で入力してください。",
+        ErrUsernameTooLong => "{n}文字以内で入力してください。",
+        ErrPasswordTooShort => "{n}文字以上で入力してください。",
+        ErrPasswordTooLong => "{n}文字以内で入力してください。",
+        ErrPasswordMismatch => "パスワードが一致しません。",
+        ErrUsernameOrEmailRequired => {
+            "ユーザー名またはメールアドレスの少なくとも一方を入力してください。"
+        }
+        ErrUsernameTaken => "このユーザー名はすでに使用されています。",
+        ErrEmailTaken => "このメールアドレスはすでに使用されています。",
+        ErrInvalidCredentials => "ユーザー名、メールアドレス、またはパスワードが正しくありません。",
+        ErrFormExpired => "このページの有効期限が切れました。もう一度お試しください。",
+        ErrTooManyAttempts => "試行回数が多すぎます。しばらくしてからもう一度お試しください。",
+        ErrBusy => "サービスが混み合っています。しばらくしてからもう一度お試しください。",
+        ErrInternal => "問題が発生しました。もう一度お試しください。",
+        ErrorSummaryTitle => "入力内容に問題があります",
+        ErrorPageTitle => "問題が発生しました",
+        ErrorUnknownClient => "このアプリケーションは Sesame に登録されていません。",
+        ErrorInvalidRedirectUri => {
+            "アプリケーションが登録されていない戻り先アドレスを指定しました。"
+        }
+        ErrorInvalidRequest => "アプリケーションからのサインイン要求が正しくありません。",
+        ErrorMissingParameter => "サインイン要求に必要なパラメーターがありません。",
+        ErrorDuplicateParameter => "サインイン要求に同じパラメーターが重複しています。",
+        ErrorInteractionExpired => {
+            "このサインインは時間切れか、すでに完了しています。アプリケーションに戻って最初からやり直してください。"
+        }
+        ErrorNotFound => "このページは存在しません。",
+        ErrorInternal => "問題が発生しました。しばらくしてからもう一度お試しください。",
+        ErrorTechnicalDetail => "技術的な詳細",
+        ErrorWhatToDo => {
+            "アプリケーションに戻ってもう一度お試しください。繰り返し発生する場合は、アプリケーションのサポートにお問い合わせください。"
+        }
+        HomeTitle => "Sesame アカウント",
+        HomeSignedInAs => "{n} としてサインインしています。",
+        HomeSignedOut => "サインインしていません。",
+        HomeDemoLink => "デモアプリケーションを開く",
+        SignOutTitle => "サインアウト",
+        SignOutQuestion => "Sesame からサインアウトしますか？",
+        SignOutSubmit => "サインアウト",
+        SignOutCancel => "サインインしたままにする",
+        SignedOutTitle => "サインアウトしました",
+        SignedOutBody => "Sesame からサインアウトしました。",
+        ContinueTitle => "続行",
+        ContinueBody => "アプリケーションに戻ります。",
+        ContinueSubmit => "続行",
+        DemoTitle => "デモアプリケーション",
+        DemoIntro => {
+            "このページは Sesame の既定の設定に含まれるリライングパーティーです。OpenID Connect でサインインし、受け取った内容を表示します。"
+        }
+        DemoSignIn => "サインイン",
+        DemoSignInForce => "再度サインイン（prompt=login）",
+        DemoSignOut => "サインアウト",
+        DemoSignedInAs => "{n} としてサインイン中",
+        DemoIdTokenClaims => "ID トークンのクレーム",
+        DemoUserinfo => "UserInfo レスポンス",
+        DemoNotSignedIn => "デモアプリケーションにはサインインしていません。",
+        DemoError => "サインインが完了しませんでした: {n}",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ui_locales_wins_over_accept_language() {
+        assert_eq!(
+            Locale::negotiate(Some("fr ja-JP"), Some("en"), Locale::En),
+            Locale::Ja
+        );
+    }
+
+    #[test]
+    fn accept_language_honours_weights() {
+        assert_eq!(
+            Locale::negotiate(None, Some("en;q=0.4, ja;q=0.9, fr"), Locale::En),
+            Locale::Ja
+        );
+        assert_eq!(
+            Locale::negotiate(None, Some("ja;q=0, de"), Locale::En),
+            Locale::En
+        );
+    }
+
+    #[test]
+    fn unknown_everything_falls_back() {
+        assert_eq!(
+            Locale::negotiate(Some("xx"), Some("zz"), Locale::Ja),
+            Locale::Ja
+        );
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        assert_eq!(
+            Locale::En.text_n(Msg::ErrPasswordTooShort, 8),
+            "Use at least 8 characters."
+        );
+        assert!(Locale::Ja.text_n(Msg::SignInTo, "Demo").contains("Demo"));
+    }
+}

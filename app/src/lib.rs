@@ -1,0 +1,64 @@
+//! Sesame's user interface. Every screen is a pure view of the state the server gives it
+//! ([`api::Page`]), rendered to HTML on the server; islands add comfort in the browser
+//! (instant validation, password reveal). The same views mount client-side in the gallery.
+
+pub mod api;
+pub mod components;
+pub mod fixtures;
+#[cfg(feature = "csr")]
+pub mod gallery;
+pub mod i18n;
+pub mod port;
+pub mod screens;
+
+use api::Page;
+use leptos::prelude::*;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+impl FromServerFnError for api::UiError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(_value: ServerFnErrorErr) -> Self {
+        api::UiError::Internal
+    }
+}
+
+/// The whole HTML document of a server-rendered page.
+#[cfg(feature = "ssr")]
+pub fn shell(options: LeptosOptions, page: Page) -> impl IntoView {
+    let locale = page.env.locale;
+    let title = format!(
+        "{} · {}",
+        page.screen.title(locale),
+        locale.text(i18n::Msg::ProductName)
+    );
+    let auto_post = matches!(page.screen, api::Screen::FormPost(_));
+    view! {
+        <!DOCTYPE html>
+        <html lang=locale.tag() dir=locale.dir()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <meta name="referrer" content="no-referrer"/>
+                <title>{title}</title>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="stylesheet" href="/pkg/sesame.css"/>
+                <HydrationScripts options islands=true/>
+            </head>
+            <body>
+                <screens::ScreenView page/>
+                {auto_post.then(|| view! { <script src="/form-post.js"></script> })}
+            </body>
+        </html>
+    }
+}
+
+/// Entry point of the browser bundle: hydrates the islands of a server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_islands();
+}

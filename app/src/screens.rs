@@ -1,0 +1,34 @@
+//! One module per screen: the view (a pure function of its state) and, for screens with a
+//! form, the server function the form posts to.
+
+pub mod demo;
+pub mod error;
+pub mod form_post;
+pub mod home;
+pub mod register;
+pub mod sign_in;
+pub mod sign_out;
+
+use crate::api::{Page, Screen};
+use leptos::prelude::*;
+
+/// Renders whichever screen `page` holds.
+#[component]
+pub fn ScreenView(page: Page) -> impl IntoView {
+    let env = page.env;
+    match page.screen {
+        Screen::SignIn(state) => view! { <sign_in::SignInScreen env state/> }.into_any(),
+        Screen::Register(state) => view! { <register::RegisterScreen env state/> }.into_any(),
+        Screen::Error(state) => view! { <error::ErrorScreen env state/> }.into_any(),
+        Screen::FormPost(state) => view! { <form_post::FormPostScreen env state/> }.into_any(),
+        Screen::Home(state) => view! { <home::HomeScreen env state/> }.into_any(),
+        Screen::SignOut(state) => view! { <sign_out::SignOutScreen env state/> }.into_any(),
+        Screen::Demo(state) => view! { <demo::DemoScreen env state/> }.into_any(),
+    }
+}
+
+/// The hidden anti-forgery field every form carries.
+#[component]
+pub fn CsrfField(token: String) -> impl IntoView {
+    view! { <input type="hidden" name="csrf" value=token/> }
+}

@@ -1,0 +1,26 @@
+//! The error page: what went wrong, in words, and a technical detail for developers.
+
+use crate::api::{ErrorState, PageEnv};
+use crate::components::Layout;
+use crate::i18n::Msg;
+use leptos::prelude::*;
+
+/// The error page.
+#[component]
+pub fn ErrorScreen(env: PageEnv, state: ErrorState) -> impl IntoView {
+    let l = env.locale;
+    view! {
+        <Layout env=env.clone() title=l.text(Msg::ErrorPageTitle).to_string()>
+            <div class="alert alert-error" role="alert">
+                <p class="error-message">{l.text(state.kind.msg())}</p>
+            </div>
+            <p>{l.text(Msg::ErrorWhatToDo)}</p>
+            {state.detail.map(|d| view! {
+                <details class="error-detail">
+                    <summary>{l.text(Msg::ErrorTechnicalDetail)}</summary>
+                    <code>{d}</code>
+                </details>
+            })}
+        </Layout>
+    }
+}

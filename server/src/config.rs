@@ -1,0 +1,573 @@
+//! Configuration: one TOML file, every key optional with a documented default
+//! (`docs/configuration.md`), each overridable by an environment variable
+//! `SESAME__<SECTION>__<KEY>` (double underscores separate the levels).
+
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Why the configuration could not be loaded. Each variant names the file or key at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("configuration file {path} is not valid TOML: {message}")]
+    Syntax { path: PathBuf, message: String },
+    #[error("configuration key `{key}`: {message}")]
+    Key { key: String, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+}
+
+/// The whole configuration.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub password_hashing: PasswordHashingConfig,
+    pub tokens: TokenConfig,
+    pub session: SessionConfig,
+    pub ui: UiConfig,
+    pub demo: DemoConfig,
+    /// The applications (relying parties) allowed to sign users in.
+    pub clients: Vec<ClientConfig>,
+}
+
+/// `[server]`: where Sesame listens and how it is reached.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// The URL users and clients reach Sesame at; the OpenID Connect issuer. `https://`
+    /// switches cookies to `Secure` with the `__Host-` prefix.
+    pub public_url: String,
+    /// Where the database file and other state live; created on first start.
+    pub data_dir: PathBuf,
+    /// Directory of the built site (CSS, WebAssembly, public files).
+    pub site_root: PathBuf,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Longest query string accepted, in bytes.
+    pub max_query_bytes: usize,
+    /// Seconds to let requests in flight finish on shutdown.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            public_url: "http://localhost:3000".into(),
+            data_dir: PathBuf::from("data"),
+            site_root: PathBuf::from("target/site"),
+            max_body_bytes: 64 * 1024,
+            max_query_bytes: 8 * 1024,
+            shutdown_grace_secs: 10,
+        }
+    }
+}
+
+/// `[database]`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://…` or `postgres://…`; empty means `sqlite://<data_dir>/sesame.db`.
+    pub url: String,
+    /// Connections in the pool.
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            max_connections: 8,
+        }
+    }
+}
+
+/// `[password_hashing]`: Argon2id parameters and the worker pool.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasswordHashingConfig {
+    /// Memory per hash in KiB (OWASP: 19456 with 2 iterations).
+    pub memory_kib: u32,
+    /// Passes over the memory.
+    pub iterations: u32,
+    /// Lanes per hash.
+    pub parallelism: u32,
+    /// Hashing threads; 0 means one per CPU core.
+    pub workers: usize,
+    /// Hash requests allowed to wait; beyond it sign-ins are answered "busy".
+    pub queue: usize,
+}
+
+impl Default for PasswordHashingConfig {
+    fn default() -> Self {
+        Self {
+            memory_kib: 19456,
+            iterations: 2,
+            parallelism: 1,
+            workers: 0,
+            queue: 256,
+        }
+    }
+}
+
+/// `[tokens]`: lifetimes in seconds.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TokenConfig {
+    pub authorization_code_ttl_secs: i64,
+    pub access_token_ttl_secs: i64,
+    pub id_token_ttl_secs: i64,
+    pub refresh_token_ttl_secs: i64,
+}
+
+impl Default for TokenConfig {
+    fn default() -> Self {
+        Self {
+            authorization_code_ttl_secs: 60,
+            access_token_ttl_secs: 3600,
+            id_token_ttl_secs: 3600,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
+        }
+    }
+}
+
+/// `[session]`: the browser's sign-in session with Sesame and the sign-in flow.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionConfig {
+    /// How long a sign-in session lasts, in seconds.
+    pub lifetime_secs: i64,
+    /// How long an unfinished sign-in flow (interaction) lasts, in seconds.
+    pub interaction_ttl_secs: i64,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            lifetime_secs: 24 * 3600,
+            interaction_ttl_secs: 3600,
+        }
+    }
+}
+
+/// `[ui]`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiConfig {
+    /// Language when neither `ui_locales`, the picker nor `Accept-Language` decide: `en` or `ja`.
+    pub default_locale: String,
+    /// Whether visitors may create accounts.
+    pub registration_enabled: bool,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        Self {
+            default_locale: "en".into(),
+            registration_enabled: true,
+        }
+    }
+}
+
+/// `[demo]`: the built-in demo relying party at `/demo`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DemoConfig {
+    /// Serve `/demo` and declare its client.
+    pub enabled: bool,
+    /// The base URL the demo uses to call the token and userinfo endpoints (server to
+    /// server). Empty means the listen address over plain HTTP.
+    pub backchannel_url: String,
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            backchannel_url: String::new(),
+        }
+    }
+}
+
+/// `[[clients]]`: one application allowed to sign users in.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ClientConfig {
+    /// `client_id`.
+    pub id: String,
+    /// The client secret; absent for public clients (which must use PKCE).
+    #[serde(default)]
+    pub secret: Option<Secret>,
+    /// Name shown to users.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Logo shown on the sign-in screen.
+    #[serde(default)]
+    pub logo_uri: Option<String>,
+    /// Exact redirect URIs (compared as strings).
+    pub redirect_uris: Vec<String>,
+    /// Exact URIs allowed after sign-out.
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Whether the app belongs to the operator (no consent screen) or to a third party.
+    #[serde(default = "default_true")]
+    pub first_party: bool,
+    /// Scopes the client may request.
+    #[serde(default = "default_scopes")]
+    pub allowed_scopes: Vec<String>,
+    /// Algorithm of the ID tokens it receives: `RS256` (the OpenID Connect default) or `ES256`.
+    #[serde(default = "default_alg")]
+    pub id_token_signed_response_alg: String,
+}
+
+/// A secret from the configuration; never printed by `Debug`.
+#[derive(Clone, Deserialize, Serialize, PartialEq)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_scopes() -> Vec<String> {
+    ["openid", "profile", "email", "offline_access"]
+        .map(String::from)
+        .to_vec()
+}
+fn default_alg() -> String {
+    "RS256".into()
+}
+
+/// The client id of the demo relying party.
+pub const DEMO_CLIENT_ID: &str = "sesame-demo";
+
+impl Config {
+    /// Loads `path` (if given) and the environment, then validates.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut tree = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                text.parse::<toml::Table>()
+                    .map_err(|e| ConfigError::Syntax {
+                        path: path.to_owned(),
+                        message: e.message().to_string(),
+                    })?
+            }
+            None => toml::Table::new(),
+        };
+        apply_env(&mut tree, std::env::vars())?;
+        Self::from_table(tree)
+    }
+
+    /// Builds a configuration from a parsed TOML table.
+    pub fn from_table(tree: toml::Table) -> Result<Config, ConfigError> {
+        let config: Config =
+            serde_path_to_error::deserialize(toml::Value::Table(tree)).map_err(|e| {
+                ConfigError::Key {
+                    key: e.path().to_string(),
+                    message: e.inner().to_string(),
+                }
+            })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let key = |key: &str, message: String| ConfigError::Key {
+            key: key.into(),
+            message,
+        };
+        let url = url::Url::parse(&self.server.public_url)
+            .map_err(|e| key("server.public_url", format!("not a URL: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https") || url.query().is_some() {
+            return Err(key(
+                "server.public_url",
+                "must be an http or https URL without query".into(),
+            ));
+        }
+        if self.locale().is_none() {
+            return Err(key(
+                "ui.default_locale",
+                format!(
+                    "unsupported language `{}` (use en or ja)",
+                    self.ui.default_locale
+                ),
+            ));
+        }
+        if !(8..=4 * 1024 * 1024).contains(&self.password_hashing.memory_kib) {
+            return Err(key(
+                "password_hashing.memory_kib",
+                "must be between 8 and 4194304".into(),
+            ));
+        }
+        if self.password_hashing.iterations == 0 || self.password_hashing.parallelism == 0 {
+            return Err(key(
+                "password_hashing.iterations",
+                "iterations and parallelism must be at least 1".into(),
+            ));
+        }
+        for (name, value) in [
+            (
+                "tokens.authorization_code_ttl_secs",
+                self.tokens.authorization_code_ttl_secs,
+            ),
+            (
+                "tokens.access_token_ttl_secs",
+                self.tokens.access_token_ttl_secs,
+            ),
+            ("tokens.id_token_ttl_secs", self.tokens.id_token_ttl_secs),
+            (
+                "tokens.refresh_token_ttl_secs",
+                self.tokens.refresh_token_ttl_secs,
+            ),
+            ("session.lifetime_secs", self.session.lifetime_secs),
+            (
+                "session.interaction_ttl_secs",
+                self.session.interaction_ttl_secs,
+            ),
+        ] {
+            if value <= 0 {
+                return Err(key(name, "must be a positive number of seconds".into()));
+            }
+        }
+        if self.tokens.authorization_code_ttl_secs > 600 {
+            return Err(key(
+                "tokens.authorization_code_ttl_secs",
+                "must be at most 600 (10 minutes)".into(),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, client) in self.clients.iter().enumerate() {
+            let at = |field: &str| format!("clients[{i}].{field}");
+            if client.id.is_empty() || !seen.insert(client.id.as_str()) {
+                return Err(key(&at("id"), "must be non-empty and unique".into()));
+            }
+            if self.demo.enabled && client.id == DEMO_CLIENT_ID {
+                return Err(key(
+                    &at("id"),
+                    format!("`{DEMO_CLIENT_ID}` is reserved for the demo"),
+                ));
+            }
+            if client.redirect_uris.is_empty() {
+                return Err(key(&at("redirect_uris"), "needs at least one URI".into()));
+            }
+            for uri in client
+                .redirect_uris
+                .iter()
+                .chain(&client.post_logout_redirect_uris)
+            {
+                crate::oidc::redirect_uri::validate_registered(uri)
+                    .map_err(|e| key(&at("redirect_uris"), format!("`{uri}`: {e}")))?;
+            }
+            if !matches!(
+                client.id_token_signed_response_alg.as_str(),
+                "RS256" | "ES256"
+            ) {
+                return Err(key(
+                    &at("id_token_signed_response_alg"),
+                    "must be RS256 or ES256".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The default UI language.
+    pub fn locale(&self) -> Option<app::i18n::Locale> {
+        app::i18n::Locale::from_tag(&self.ui.default_locale)
+            .filter(|l| l.tag() == self.ui.default_locale)
+    }
+
+    /// The issuer identifier: the public URL without a trailing slash.
+    pub fn issuer(&self) -> String {
+        self.server.public_url.trim_end_matches('/').to_string()
+    }
+
+    /// Whether Sesame is served over HTTPS (cookies get `Secure` and `__Host-`).
+    pub fn https(&self) -> bool {
+        self.server.public_url.starts_with("https://")
+    }
+
+    /// The database URL, with the default SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        if self.database.url.is_empty() {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.server.data_dir.join("sesame.db").display()
+            )
+        } else {
+            self.database.url.clone()
+        }
+    }
+
+    /// Every client, including the demo's when it is enabled.
+    pub fn all_clients(&self) -> Vec<ClientConfig> {
+        let mut clients = self.clients.clone();
+        if self.demo.enabled {
+            let issuer = self.issuer();
+            clients.push(ClientConfig {
+                id: DEMO_CLIENT_ID.into(),
+                secret: Some(Secret(self.demo_secret())),
+                name: Some("Sesame demo".into()),
+                logo_uri: None,
+                redirect_uris: vec![format!("{issuer}/demo/callback")],
+                post_logout_redirect_uris: vec![format!("{issuer}/demo")],
+                first_party: true,
+                allowed_scopes: default_scopes(),
+                id_token_signed_response_alg: "ES256".into(),
+            });
+        }
+        clients
+    }
+
+    /// The demo client's secret: derived from the data directory so it is stable across
+    /// restarts without being a constant anyone could read in the source.
+    pub fn demo_secret(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(format!(
+            "sesame-demo-secret:{}:{}",
+            self.server.data_dir.display(),
+            self.issuer()
+        ));
+        crate::crypto::b64(&digest)
+    }
+
+    /// Where the demo sends its server-to-server requests.
+    pub fn demo_backchannel(&self) -> String {
+        if self.demo.backchannel_url.is_empty() {
+            let addr = self.server.listen;
+            let host = if addr.ip().is_unspecified() {
+                "127.0.0.1".to_string()
+            } else if addr.is_ipv6() {
+                format!("[{}]", addr.ip())
+            } else {
+                addr.ip().to_string()
+            };
+            format!("http://{host}:{}", addr.port())
+        } else {
+            self.demo.backchannel_url.trim_end_matches('/').to_string()
+        }
+    }
+}
+
+/// Applies `SESAME__A__B=value` to key `a.b`. Values are read as TOML (numbers, booleans,
+/// arrays) and fall back to plain strings.
+pub fn apply_env(
+    tree: &mut toml::Table,
+    vars: impl IntoIterator<Item = (String, String)>,
+) -> Result<(), ConfigError> {
+    for (var, raw) in vars {
+        let Some(path) = var.strip_prefix("SESAME__") else {
+            continue;
+        };
+        let keys: Vec<String> = path.split("__").map(str::to_ascii_lowercase).collect();
+        if keys.iter().any(String::is_empty) {
+            return Err(ConfigError::Env {
+                var,
+                message: "empty key segment".into(),
+            });
+        }
+        let value = format!("v = {raw}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or(toml::Value::String(raw));
+        let mut table = &mut *tree;
+        for key in &keys[..keys.len() - 1] {
+            let entry = table
+                .entry(key.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            table = entry.as_table_mut().ok_or_else(|| ConfigError::Env {
+                var: var.clone(),
+                message: format!("`{key}` is not a section"),
+            })?;
+        }
+        table.insert(keys[keys.len() - 1].clone(), value);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config, ConfigError> {
+        Config::from_table(text.parse().expect("toml"))
+    }
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let c = load("").expect("defaults");
+        assert_eq!(c.server.listen.port(), 3000);
+        assert_eq!(c.password_hashing.memory_kib, 19456);
+        assert!(c.all_clients().iter().any(|c| c.id == DEMO_CLIENT_ID));
+    }
+
+    #[test]
+    fn bad_value_names_the_key() {
+        let err = load("[server]\nlisten = \"nope\"").unwrap_err().to_string();
+        assert!(err.contains("server.listen"), "{err}");
+        let err = load("[tokens]\naccess_token_ttl_secs = -1")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("tokens.access_token_ttl_secs"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_is_an_error() {
+        let err = load("[server]\nlisten_port = 1").unwrap_err().to_string();
+        assert!(err.contains("listen_port"), "{err}");
+    }
+
+    #[test]
+    fn env_overrides_the_file() {
+        let mut t: toml::Table = "[server]\nlisten = \"127.0.0.1:1\"".parse().unwrap();
+        apply_env(
+            &mut t,
+            [
+                (
+                    "SESAME__SERVER__LISTEN".to_string(),
+                    "127.0.0.1:4000".to_string(),
+                ),
+                (
+                    "SESAME__UI__REGISTRATION_ENABLED".to_string(),
+                    "false".to_string(),
+                ),
+                ("OTHER".to_string(), "x".to_string()),
+            ],
+        )
+        .unwrap();
+        let c = Config::from_table(t).unwrap();
+        assert_eq!(c.server.listen.port(), 4000);
+        assert!(!c.ui.registration_enabled);
+    }
+
+    #[test]
+    fn wildcard_and_unsafe_redirect_uris_are_refused_at_load() {
+        for uri in [
+            "https://a.example/*",
+            "javascript:alert(1)",
+            "https://u@a.example/cb",
+        ] {
+            let text = format!("[[clients]]\nid = \"x\"\nredirect_uris = [\"{uri}\"]");
+            assert!(load(&text).is_err(), "{uri}");
+        }
+    }
+}

@@ -1,0 +1,632 @@
+//! Storage. One small interface over sqlx's `Any` driver with portable SQL, so SQLite (the
+//! default, a file in the data directory) and PostgreSQL run the same queries and migrations.
+//! Placeholders are `$1, $2, …` in order of first use, which both databases accept.
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot create data directory {0}: {1}")]
+    DataDir(String, std::io::Error),
+    #[error("a unique value is already taken")]
+    Conflict,
+}
+
+impl DbError {
+    fn from_insert(e: sqlx::Error) -> DbError {
+        match &e {
+            sqlx::Error::Database(d) if d.kind() == sqlx::error::ErrorKind::UniqueViolation => {
+                DbError::Conflict
+            }
+            _ => DbError::Sqlx(e),
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, DbError>;
+
+/// The connection pool.
+#[derive(Clone)]
+pub struct Db {
+    pool: AnyPool,
+}
+
+/// A user account.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: String,
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub email_verified: i64,
+    pub password_hash: Option<String>,
+    pub created_at: i64,
+}
+
+impl UserRow {
+    /// What the UI calls the user: username, else email.
+    pub fn label(&self) -> String {
+        self.username
+            .clone()
+            .or_else(|| self.email.clone())
+            .unwrap_or_else(|| self.id.clone())
+    }
+}
+
+/// A sign-in session of a browser.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SessionRow {
+    pub sid: String,
+    pub user_id: String,
+    pub auth_time: i64,
+    pub amr: String,
+    pub expires_at: i64,
+}
+
+/// An interaction (sign-in flow in progress).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct InteractionRow {
+    pub request: Option<String>,
+    pub form_state: Option<String>,
+    pub session_sid: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A stored authorization code.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CodeRow {
+    pub grant_id: String,
+    pub client_id: String,
+    pub user_id: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub sid: Option<String>,
+    pub auth_time: i64,
+    pub amr: String,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+/// A stored access or refresh token.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TokenRow {
+    pub kind: String,
+    pub grant_id: String,
+    pub client_id: String,
+    pub user_id: String,
+    pub scope: String,
+    pub sid: Option<String>,
+    pub auth_time: i64,
+    pub amr: String,
+    pub nonce: Option<String>,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// A new token to store.
+pub struct NewToken<'a> {
+    pub hash: &'a str,
+    pub kind: &'a str,
+    pub grant_id: &'a str,
+    pub client_id: &'a str,
+    pub user_id: &'a str,
+    pub scope: &'a str,
+    pub sid: Option<&'a str>,
+    pub auth_time: i64,
+    pub amr: &'a str,
+    pub nonce: Option<&'a str>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A stored signing key.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct KeyRow {
+    pub kid: String,
+    pub alg: String,
+    pub private_pem: String,
+}
+
+/// The demo relying party's session.
+#[derive(Clone, Debug, Default, sqlx::FromRow)]
+pub struct DemoRow {
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_verifier: Option<String>,
+    pub id_token_claims: Option<String>,
+    pub userinfo: Option<String>,
+    pub subject: Option<String>,
+    pub error: Option<String>,
+}
+
+/// The outcome of presenting a one-time credential (code or refresh token).
+pub enum Redemption<T> {
+    /// First use: here is what it was issued for.
+    Fresh(T),
+    /// Already used: the grant it belongs to, to revoke.
+    Replayed(String),
+    /// Unknown.
+    Unknown,
+}
+
+impl Db {
+    /// Connects and brings the schema up to date. For SQLite, creates the file's directory.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Db> {
+        sqlx::any::install_default_drivers();
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            let file = path.split('?').next().unwrap_or(path);
+            if let Some(dir) = std::path::Path::new(file).parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| DbError::DataDir(dir.display().to_string(), e))?;
+                }
+            }
+        }
+        let sqlite = url.starts_with("sqlite:");
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    // Foreign keys and a busy timeout are per-connection settings in SQLite.
+                    if sqlite {
+                        sqlx::query("PRAGMA foreign_keys = ON")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA busy_timeout = 5000")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA journal_mode = WAL")
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Db { pool })
+    }
+
+    /// A liveness probe.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// A named server secret, created with `make` on first use.
+    pub async fn secret(&self, name: &str, make: impl FnOnce() -> String) -> Result<String> {
+        if let Some(row) = sqlx::query("SELECT value FROM server_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?
+        {
+            return Ok(row.try_get("value")?);
+        }
+        // Two processes may race on first start; the loser reads the winner's value.
+        let _ = sqlx::query("INSERT INTO server_secrets (name, value) VALUES ($1, $2)")
+            .bind(name)
+            .bind(make())
+            .execute(&self.pool)
+            .await;
+        let row = sqlx::query("SELECT value FROM server_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("value")?)
+    }
+
+    // ---- users ----
+
+    /// Creates a user. `Conflict` when the username or email is taken.
+    pub async fn insert_user(
+        &self,
+        id: &str,
+        username: Option<&str>,
+        email: Option<&str>,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO users (id, username, email, email_verified, password_hash, created_at, updated_at) \
+             VALUES ($1, $2, $3, 0, $4, $5, $5)",
+        )
+        .bind(id)
+        .bind(username)
+        .bind(email)
+        .bind(password_hash)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(DbError::from_insert)?;
+        Ok(())
+    }
+
+    const USER_COLUMNS: &'static str =
+        "id, username, email, email_verified, password_hash, created_at";
+
+    /// The user with this (already normalised) username.
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
+        self.user_where("username", username).await
+    }
+
+    /// The user with this (already normalised) email address.
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRow>> {
+        self.user_where("email", email).await
+    }
+
+    /// The user with this id.
+    pub async fn user_by_id(&self, id: &str) -> Result<Option<UserRow>> {
+        self.user_where("id", id).await
+    }
+
+    async fn user_where(&self, column: &'static str, value: &str) -> Result<Option<UserRow>> {
+        let sql = format!(
+            "SELECT {} FROM users WHERE {column} = $1",
+            Self::USER_COLUMNS
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(value)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    // ---- interactions ----
+
+    /// Stores a new interaction.
+    pub async fn insert_interaction(
+        &self,
+        id_hash: &str,
+        request: Option<&str>,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO interactions (id_hash, request, form_state, session_sid, created_at, expires_at) \
+             VALUES ($1, $2, NULL, NULL, $3, $4)",
+        )
+        .bind(id_hash)
+        .bind(request)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The interaction, unless expired.
+    pub async fn interaction(&self, id_hash: &str, now: i64) -> Result<Option<InteractionRow>> {
+        Ok(sqlx::query_as(
+            "SELECT request, form_state, session_sid, created_at, expires_at FROM interactions WHERE id_hash = $1 AND expires_at > $2",
+        )
+        .bind(id_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Replaces the interaction's form state (last errors and entered values).
+    pub async fn set_form_state(&self, id_hash: &str, form_state: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE interactions SET form_state = $1 WHERE id_hash = $2")
+            .bind(form_state)
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records the session signed in during the interaction, and forgets its form memory.
+    pub async fn set_interaction_session(&self, id_hash: &str, sid: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE interactions SET session_sid = $1, form_state = NULL WHERE id_hash = $2",
+        )
+        .bind(sid)
+        .bind(id_hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Ends an interaction.
+    pub async fn delete_interaction(&self, id_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM interactions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    // ---- sessions ----
+
+    /// Stores a new session.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn insert_session(
+        &self,
+        id_hash: &str,
+        sid: &str,
+        user_id: &str,
+        auth_time: i64,
+        amr: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, sid, user_id, auth_time, amr, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id_hash)
+        .bind(sid)
+        .bind(user_id)
+        .bind(auth_time)
+        .bind(amr)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The session, unless expired.
+    pub async fn session(&self, id_hash: &str, now: i64) -> Result<Option<SessionRow>> {
+        Ok(sqlx::query_as(
+            "SELECT sid, user_id, auth_time, amr, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2",
+        )
+        .bind(id_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Ends a session.
+    pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    // ---- authorization codes ----
+
+    /// Stores a new code.
+    pub async fn insert_code(&self, code_hash: &str, c: &CodeRow) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO authorization_codes (code_hash, grant_id, client_id, user_id, redirect_uri, scope, \
+             nonce, code_challenge, sid, auth_time, amr, expires_at, used_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL)",
+        )
+        .bind(code_hash)
+        .bind(&c.grant_id)
+        .bind(&c.client_id)
+        .bind(&c.user_id)
+        .bind(&c.redirect_uri)
+        .bind(&c.scope)
+        .bind(&c.nonce)
+        .bind(&c.code_challenge)
+        .bind(&c.sid)
+        .bind(c.auth_time)
+        .bind(&c.amr)
+        .bind(c.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Marks a code used, atomically: only the first of concurrent redemptions wins.
+    pub async fn redeem_code(&self, code_hash: &str, now: i64) -> Result<Redemption<CodeRow>> {
+        let updated = sqlx::query(
+            "UPDATE authorization_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL",
+        )
+        .bind(now)
+        .bind(code_hash)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        let row: Option<CodeRow> = sqlx::query_as(
+            "SELECT grant_id, client_id, user_id, redirect_uri, scope, nonce, code_challenge, sid, \
+             auth_time, amr, expires_at, used_at FROM authorization_codes WHERE code_hash = $1",
+        )
+        .bind(code_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match (updated, row) {
+            (1, Some(row)) => Redemption::Fresh(row),
+            (_, Some(row)) => Redemption::Replayed(row.grant_id),
+            (_, None) => Redemption::Unknown,
+        })
+    }
+
+    // ---- tokens ----
+
+    /// Stores a token.
+    pub async fn insert_token(&self, t: &NewToken<'_>) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO tokens (token_hash, kind, grant_id, client_id, user_id, scope, sid, auth_time, amr, \
+             nonce, created_at, expires_at, used_at, revoked_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, NULL)",
+        )
+        .bind(t.hash)
+        .bind(t.kind)
+        .bind(t.grant_id)
+        .bind(t.client_id)
+        .bind(t.user_id)
+        .bind(t.scope)
+        .bind(t.sid)
+        .bind(t.auth_time)
+        .bind(t.amr)
+        .bind(t.nonce)
+        .bind(t.created_at)
+        .bind(t.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    const TOKEN_COLUMNS: &'static str =
+        "kind, grant_id, client_id, user_id, scope, sid, auth_time, amr, nonce, \
+         expires_at, used_at, revoked_at";
+
+    /// A token by digest, whatever its state.
+    pub async fn token(&self, hash: &str) -> Result<Option<TokenRow>> {
+        let sql = format!(
+            "SELECT {} FROM tokens WHERE token_hash = $1",
+            Self::TOKEN_COLUMNS
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Marks a refresh token used (rotation), atomically.
+    pub async fn redeem_refresh(&self, hash: &str, now: i64) -> Result<Redemption<TokenRow>> {
+        let updated = sqlx::query(
+            "UPDATE tokens SET used_at = $1 WHERE token_hash = $2 AND kind = 'refresh' \
+             AND used_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(hash)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        let row = self.token(hash).await?.filter(|t| t.kind == "refresh");
+        Ok(match (updated, row) {
+            (1, Some(row)) => Redemption::Fresh(row),
+            (_, Some(row)) => Redemption::Replayed(row.grant_id),
+            (_, None) => Redemption::Unknown,
+        })
+    }
+
+    /// Revokes every token of a grant (code replay, refresh token reuse).
+    pub async fn revoke_grant(&self, grant_id: &str, now: i64) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE tokens SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(grant_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    // ---- signing keys ----
+
+    /// Active signing keys, newest first.
+    pub async fn signing_keys(&self) -> Result<Vec<KeyRow>> {
+        Ok(sqlx::query_as(
+            "SELECT kid, alg, private_pem FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC, kid",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Stores a new signing key.
+    pub async fn insert_signing_key(
+        &self,
+        kid: &str,
+        alg: &str,
+        pem: &str,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO signing_keys (kid, alg, private_pem, created_at, retired_at) VALUES ($1, $2, $3, $4, NULL)",
+        )
+        .bind(kid)
+        .bind(alg)
+        .bind(pem)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    // ---- the demo relying party ----
+
+    /// Creates or replaces the demo session.
+    pub async fn put_demo(
+        &self,
+        id_hash: &str,
+        d: &DemoRow,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()> {
+        sqlx::query("DELETE FROM demo_sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(
+            "INSERT INTO demo_sessions (id_hash, state, nonce, code_verifier, id_token_claims, userinfo, subject, \
+             error, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(id_hash)
+        .bind(&d.state)
+        .bind(&d.nonce)
+        .bind(&d.code_verifier)
+        .bind(&d.id_token_claims)
+        .bind(&d.userinfo)
+        .bind(&d.subject)
+        .bind(&d.error)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The demo session, unless expired.
+    pub async fn demo(&self, id_hash: &str, now: i64) -> Result<Option<DemoRow>> {
+        Ok(sqlx::query_as(
+            "SELECT state, nonce, code_verifier, id_token_claims, userinfo, subject, error \
+             FROM demo_sessions WHERE id_hash = $1 AND expires_at > $2",
+        )
+        .bind(id_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Ends the demo session.
+    pub async fn delete_demo(&self, id_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM demo_sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes expired flows, sessions, codes and tokens.
+    pub async fn purge_expired(&self, now: i64) -> Result<u64> {
+        let mut n = 0;
+        for table in [
+            "interactions",
+            "sessions",
+            "authorization_codes",
+            "tokens",
+            "demo_sessions",
+        ] {
+            n += sqlx::query(&format!("DELETE FROM {table} WHERE expires_at <= $1"))
+                .bind(now)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        }
+        Ok(n)
+    }
+
+    /// Counts rows of a table (tests and diagnostics).
+    pub async fn count(&self, table: &str) -> Result<i64> {
+        let row: AnyRow = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+}

@@ -1,0 +1,46 @@
+//! Errors of the HTTP layer and their one mapping to responses. Internal detail is logged,
+//! never shown: the user gets a translated generic page, an OAuth client a generic JSON error.
+
+use crate::db::DbError;
+use crate::keys::KeyError;
+use crate::password::PasswordError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// An unexpected failure while serving a request.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    #[error("serialisation: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("outbound request: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+impl AppError {
+    /// True when the failure is overload rather than a fault.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, AppError::Password(PasswordError::Busy))
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if self.is_busy() {
+            tracing::warn!(error = %self, "overloaded");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(axum::http::header::RETRY_AFTER, "1")],
+                "busy",
+            )
+                .into_response();
+        }
+        tracing::error!(error = %self, "internal error");
+        (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+    }
+}

@@ -1,0 +1,186 @@
+//! Sesame's server: configuration, storage, the sign-in flow engine, the OpenID Connect
+//! provider, the demo relying party, and the HTTP router that ties them together.
+
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod flow;
+pub mod keys;
+pub mod oidc;
+pub mod pages;
+pub mod password;
+pub mod render;
+pub mod state;
+pub mod web;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use config::Config;
+use leptos::config::LeptosOptions;
+use state::{AppState, Inner};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::services::ServeDir;
+
+/// Why Sesame could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error(transparent)]
+    Keys(#[from] keys::KeyError),
+    #[error(transparent)]
+    Password(#[from] password::PasswordError),
+    #[error("cannot build the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("cannot listen on {0}: {1}")]
+    Listen(std::net::SocketAddr, std::io::Error),
+}
+
+/// Opens storage, loads keys, starts the hashing pool.
+pub async fn build_state(config: Config) -> Result<AppState, StartError> {
+    let db = db::Db::connect(&config.database_url(), config.database.max_connections).await?;
+    let keys = keys::Keys::load_or_create(&db).await?;
+    let csrf_key = db.secret("csrf_mac_key", crypto::random_token).await?;
+    let hasher = password::Hasher::start(&config.password_hashing)?;
+    let leptos = LeptosOptions::builder()
+        .output_name("sesame")
+        .site_root(config.server.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.server.listen)
+        .build();
+    let clients: HashMap<_, _> = config
+        .all_clients()
+        .into_iter()
+        .map(|c| (c.id.clone(), c))
+        .collect();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let issuer = config.issuer();
+    Ok(AppState::new(Inner {
+        cookies: web::Cookies::new(config.https()),
+        origin: web::origin_of(&issuer),
+        default_locale: config.locale().unwrap_or_default(),
+        issuer,
+        db,
+        hasher,
+        keys,
+        csrf_key: csrf_key.into_bytes(),
+        clients,
+        leptos,
+        http,
+        config,
+    }))
+}
+
+/// The HTTP application.
+pub fn router(state: AppState) -> Router {
+    let site_root = state.config.server.site_root.clone();
+    let max_body = state.config.server.max_body_bytes;
+    let mut app = Router::new()
+        .route(
+            "/.well-known/openid-configuration",
+            get(oidc::discovery::configuration),
+        )
+        .route("/jwks", get(oidc::discovery::jwks))
+        .route(
+            "/authorize",
+            get(oidc::authorize::authorize_get).post(oidc::authorize::authorize_post),
+        )
+        .route("/authorize/resume", get(oidc::authorize::resume))
+        .route("/token", post(oidc::token::token))
+        .route(
+            "/userinfo",
+            get(oidc::userinfo::userinfo_get).post(oidc::userinfo::userinfo_post),
+        )
+        .route("/", get(pages::home))
+        .route("/sign-in", get(pages::sign_in))
+        .route("/register", get(pages::register))
+        .route("/sign-out", get(pages::sign_out))
+        .route("/sign-out/done", get(pages::signed_out))
+        .route("/error", get(pages::error))
+        .route("/language", get(pages::language))
+        .route("/flow/{*name}", post(server_fn))
+        .route("/health", get(health));
+    if state.config.demo.enabled {
+        app = app
+            .route("/demo", get(demo::page))
+            .route("/demo/start", post(demo::start))
+            .route("/demo/callback", get(demo::callback))
+            .route("/demo/sign-out", post(demo::sign_out));
+    }
+    let not_found = axum::routing::any(pages::not_found).with_state(state.clone());
+    app.fallback_service(ServeDir::new(site_root).fallback(not_found))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Runs the Leptos server functions (the screens' form posts) with the engine in context.
+async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    let port: app::port::SharedFlowPort = Arc::new(state.clone());
+    leptos_axum::handle_server_fns_with_context(
+        move || leptos::prelude::provide_context(port.clone()),
+        req,
+    )
+    .await
+}
+
+/// Refuses oversized query strings early and adds the headers every response carries.
+async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let query_len = req.uri().query().map_or(0, str::len);
+    if query_len > state.config.server.max_query_bytes {
+        return (StatusCode::URI_TOO_LONG, "query string too long").into_response();
+    }
+    let mut response = next.run(req).await;
+    let h = response.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
+/// `GET /health`: the database answers.
+async fn health(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => "ok".into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+/// Deletes expired rows every few minutes.
+pub fn spawn_housekeeping(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            match state.db.purge_expired(crypto::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(rows = n, "purged expired rows"),
+                Err(e) => tracing::warn!(error = %e, "purge failed"),
+            }
+        }
+    });
+}

@@ -1,0 +1,19 @@
+//! The OpenID Connect provider: plain axum handlers, because the protocol fixes URLs, content
+//! types and error shapes.
+
+pub mod authorize;
+pub mod discovery;
+pub mod redirect_uri;
+pub mod token;
+pub mod userinfo;
+
+/// Scopes Sesame understands; others in a request are ignored.
+pub const SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+
+/// The authentication methods a session was established with (`amr`).
+pub fn amr_list(amr: &str) -> Vec<String> {
+    amr.split(' ')
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}

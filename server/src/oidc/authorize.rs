@@ -1,0 +1,543 @@
+//! The authorization endpoint (`/authorize`): validates the request, starts a sign-in flow
+//! (interaction) or completes at once when the browser's session suffices, and delivers the
+//! response by `response_mode`.
+
+use crate::crypto::{now, random_token, token_hash};
+use crate::db::{CodeRow, SessionRow, UserRow};
+use crate::error::AppError;
+use crate::oidc::{redirect_uri, SCOPES};
+use crate::render;
+use crate::state::AppState;
+use crate::web::CookieName;
+use app::api::{ErrorKind, FormPostState, Screen};
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// How the response reaches the client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseMode {
+    Query,
+    Fragment,
+    FormPost,
+}
+
+/// A validated authorization request, as kept in the interaction for its whole life: it is
+/// never re-read from later requests, so nothing can change it half-way.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuthRequest {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub response_mode: ResponseMode,
+    pub scope: Vec<String>,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub prompt: Vec<String>,
+    pub max_age: Option<i64>,
+    pub login_hint: Option<String>,
+    pub ui_locales: Option<String>,
+    /// The user must authenticate during this flow (`prompt=login`, or `max_age` exceeded):
+    /// only the session signed in during the interaction counts.
+    #[serde(default)]
+    pub force_login: bool,
+}
+
+impl AuthRequest {
+    fn target(&self) -> Target {
+        Target {
+            redirect_uri: self.redirect_uri.clone(),
+            mode: self.response_mode,
+            state: self.state.clone(),
+        }
+    }
+
+    /// Whether `prompt` holds `value`.
+    pub fn has_prompt(&self, value: &str) -> bool {
+        self.prompt.iter().any(|p| p == value)
+    }
+}
+
+/// Where and how a response (or error) goes back to the client.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub redirect_uri: String,
+    pub mode: ResponseMode,
+    pub state: Option<String>,
+}
+
+/// Why a request was refused.
+#[derive(Debug)]
+pub enum Rejection {
+    /// Shown to the user and never redirected: the client or redirect URI cannot be trusted.
+    Page(ErrorKind, Option<String>),
+    /// Returned to the client's redirect URI (RFC 6749 §4.1.2.1).
+    Redirect {
+        target: Target,
+        error: &'static str,
+        description: String,
+    },
+}
+
+const PROMPTS: [&str; 5] = ["none", "login", "consent", "select_account", "create"];
+
+fn is_pkce_value(s: &str) -> bool {
+    (43..=128).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
+/// Validates the parameters of an authorization request.
+pub fn parse(state: &AppState, pairs: Vec<(String, String)>) -> Result<AuthRequest, Rejection> {
+    let mut params: HashMap<String, String> = HashMap::new();
+    for (k, v) in pairs {
+        // RFC 6749 §3.1: parameters must not repeat; two readings of one request are how
+        // some peers were bypassed (CVE-2026-9689).
+        if params.insert(k.clone(), v).is_some() {
+            return Err(Rejection::Page(ErrorKind::DuplicateParameter, Some(k)));
+        }
+    }
+    let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
+    let client_id = get("client_id")
+        .ok_or_else(|| Rejection::Page(ErrorKind::MissingParameter, Some("client_id".into())))?;
+    let client = state.client(client_id).ok_or_else(|| {
+        Rejection::Page(
+            ErrorKind::UnknownClient,
+            Some(format!("client_id={}", truncate(client_id, 80))),
+        )
+    })?;
+    let redirect = get("redirect_uri")
+        .ok_or_else(|| Rejection::Page(ErrorKind::MissingParameter, Some("redirect_uri".into())))?;
+    if !redirect_uri::matches(&client.redirect_uris, redirect) {
+        return Err(Rejection::Page(ErrorKind::InvalidRedirectUri, None));
+    }
+    let mode = match get("response_mode") {
+        None | Some("query") => Ok(ResponseMode::Query),
+        Some("fragment") => Ok(ResponseMode::Fragment),
+        Some("form_post") => Ok(ResponseMode::FormPost),
+        Some(_) => Err(()),
+    };
+    let state_param = get("state").map(String::from);
+    let target = Target {
+        redirect_uri: redirect.to_string(),
+        mode: mode.unwrap_or(ResponseMode::Query),
+        state: state_param.clone(),
+    };
+    let fail = |error: &'static str, description: &str| Rejection::Redirect {
+        target: target.clone(),
+        error,
+        description: description.to_string(),
+    };
+    let mode = mode.map_err(|_| fail("invalid_request", "unsupported response_mode"))?;
+    if params.contains_key("request") {
+        return Err(fail(
+            "request_not_supported",
+            "request objects are not supported",
+        ));
+    }
+    if params.contains_key("request_uri") {
+        return Err(fail(
+            "request_uri_not_supported",
+            "request_uri is not supported",
+        ));
+    }
+    match get("response_type") {
+        None => return Err(fail("invalid_request", "response_type is required")),
+        Some("code") => {}
+        Some(_) => {
+            return Err(fail(
+                "unsupported_response_type",
+                "only response_type=code is supported",
+            ))
+        }
+    }
+    let requested: Vec<&str> = get("scope").unwrap_or_default().split(' ').collect();
+    if !requested.contains(&"openid") {
+        return Err(fail("invalid_scope", "scope must include openid"));
+    }
+    let mut scope: Vec<String> = Vec::new();
+    for s in SCOPES {
+        if requested.contains(&s) && client.allowed_scopes.iter().any(|a| a == s) {
+            scope.push(s.to_string());
+        }
+    }
+    if !scope.iter().any(|s| s == "openid") {
+        return Err(fail("invalid_scope", "this client may not request openid"));
+    }
+    if state_param.as_ref().is_some_and(|s| s.len() > 2048) {
+        return Err(fail("invalid_request", "state is too long"));
+    }
+    let nonce = get("nonce").map(String::from);
+    if nonce.as_ref().is_some_and(|n| n.len() > 512) {
+        return Err(fail("invalid_request", "nonce is too long"));
+    }
+    let code_challenge = match (get("code_challenge"), get("code_challenge_method")) {
+        (None, Some(_)) => {
+            return Err(fail(
+                "invalid_request",
+                "code_challenge_method without code_challenge",
+            ))
+        }
+        // An absent method means `plain` (RFC 7636 §4.3), which is refused like `plain`.
+        (Some(_), None | Some("plain")) => {
+            return Err(fail(
+                "invalid_request",
+                "code_challenge_method must be S256",
+            ))
+        }
+        (Some(_), Some(m)) if m != "S256" => {
+            return Err(fail(
+                "invalid_request",
+                "code_challenge_method must be S256",
+            ))
+        }
+        (Some(c), Some(_)) if !is_pkce_value(c) => {
+            return Err(fail("invalid_request", "code_challenge is malformed"))
+        }
+        (Some(c), Some(_)) => Some(c.to_string()),
+        (None, None) if client.secret.is_none() => {
+            return Err(fail(
+                "invalid_request",
+                "PKCE with S256 is required for public clients",
+            ))
+        }
+        (None, None) => None,
+    };
+    let prompt: Vec<String> = get("prompt")
+        .unwrap_or_default()
+        .split(' ')
+        .filter(|p| !p.is_empty())
+        .map(String::from)
+        .collect();
+    if let Some(bad) = prompt.iter().find(|p| !PROMPTS.contains(&p.as_str())) {
+        return Err(fail(
+            "invalid_request",
+            &format!("unsupported prompt value {}", truncate(bad, 40)),
+        ));
+    }
+    if prompt.iter().any(|p| p == "none") && prompt.len() > 1 {
+        return Err(fail("invalid_request", "prompt=none cannot be combined"));
+    }
+    let max_age =
+        match get("max_age") {
+            None => None,
+            Some(v) => Some(v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                fail("invalid_request", "max_age must be a non-negative integer")
+            })?),
+        };
+    let login_hint = get("login_hint").map(String::from);
+    if login_hint.as_ref().is_some_and(|h| h.chars().count() > 254) {
+        return Err(fail("invalid_request", "login_hint is too long"));
+    }
+    let ui_locales = get("ui_locales").map(|s| truncate(s, 128).to_string());
+    Ok(AuthRequest {
+        client_id: client_id.to_string(),
+        redirect_uri: redirect.to_string(),
+        response_mode: mode,
+        scope,
+        state: state_param,
+        nonce,
+        code_challenge,
+        prompt,
+        max_age,
+        login_hint,
+        ui_locales,
+        force_login: false,
+    })
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// `GET /authorize`.
+pub async fn authorize_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let pairs = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect();
+    handle(state, headers, pairs).await
+}
+
+/// `POST /authorize` (OpenID Connect Core §3.1.2.1: form-encoded body).
+pub async fn authorize_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let pairs = url::form_urlencoded::parse(&body).into_owned().collect();
+    handle(state, headers, pairs).await
+}
+
+async fn handle(state: AppState, headers: HeaderMap, pairs: Vec<(String, String)>) -> Response {
+    match start(&state, &headers, pairs).await {
+        Ok(response) => response,
+        Err(e) => render::internal_error(&state, &headers, e),
+    }
+}
+
+async fn start(
+    state: &AppState,
+    headers: &HeaderMap,
+    pairs: Vec<(String, String)>,
+) -> Result<Response, AppError> {
+    let mut req = match parse(state, pairs) {
+        Ok(req) => req,
+        Err(Rejection::Page(kind, detail)) => {
+            return Ok(render::error_page(state, headers, kind, detail));
+        }
+        Err(Rejection::Redirect {
+            target,
+            error,
+            description,
+        }) => {
+            return Ok(respond_error(state, headers, &target, error, &description));
+        }
+    };
+    let now = now();
+    let session = current_session(state, headers).await?;
+    // `max_age=0` always asks again, even in the second the session began.
+    let too_old = |s: &SessionRow| req.max_age.is_some_and(|m| now - s.auth_time >= m);
+    let session_ok = session
+        .as_ref()
+        .is_some_and(|(s, _)| !req.has_prompt("login") && !too_old(s));
+    if req.has_prompt("none") {
+        return Ok(match session {
+            Some((s, _)) if session_ok => complete(state, headers, &req, &s).await?,
+            _ => respond_error(
+                state,
+                headers,
+                &req.target(),
+                "login_required",
+                "the user must sign in",
+            ),
+        });
+    }
+    let wants_screen = req.has_prompt("create") || req.has_prompt("select_account");
+    if let Some((s, _)) = &session {
+        if session_ok && !wants_screen {
+            return complete(state, headers, &req, s).await;
+        }
+    }
+    req.force_login = session.is_some() && !session_ok;
+    let id = random_token();
+    if let Some(old) = state.cookies.get(headers, CookieName::Flow) {
+        state.db.delete_interaction(&token_hash(&old)).await?;
+    }
+    state
+        .db
+        .insert_interaction(
+            &token_hash(&id),
+            Some(&serde_json::to_string(&req)?),
+            now,
+            now + state.config.session.interaction_ttl_secs,
+        )
+        .await?;
+    let screen = if req.has_prompt("create") && state.config.ui.registration_enabled {
+        "/register"
+    } else {
+        "/sign-in"
+    };
+    let cookie = state.cookies.set(CookieName::Flow, &id, None);
+    Ok(see_other(screen, &[cookie]))
+}
+
+/// A `303 See Other` to a path of ours, with cookies.
+pub fn see_other(location: &str, cookies: &[String]) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    for c in cookies {
+        if let Ok(v) = HeaderValue::from_str(c) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+/// The browser's session and its user, if signed in.
+pub async fn current_session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<(SessionRow, UserRow)>, AppError> {
+    let Some(id) = state.cookies.get(headers, CookieName::Session) else {
+        return Ok(None);
+    };
+    let Some(session) = state.db.session(&token_hash(&id), now()).await? else {
+        return Ok(None);
+    };
+    Ok(state
+        .db
+        .user_by_id(&session.user_id)
+        .await?
+        .map(|user| (session, user)))
+}
+
+/// `GET /authorize/resume`: where a finished sign-in lands; issues the response to the
+/// client of the flow.
+pub async fn resume(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match resume_inner(&state, &headers).await {
+        Ok(r) => r,
+        Err(e) => render::internal_error(&state, &headers, e),
+    }
+}
+
+async fn resume_inner(state: &AppState, headers: &HeaderMap) -> Result<Response, AppError> {
+    let expired = || render::error_page(state, headers, ErrorKind::InteractionExpired, None);
+    let Some(flow_id) = state.cookies.get(headers, CookieName::Flow) else {
+        return Ok(expired());
+    };
+    let flow_hash = token_hash(&flow_id);
+    let Some(interaction) = state.db.interaction(&flow_hash, now()).await? else {
+        return Ok(expired());
+    };
+    let Some(req) = interaction
+        .request
+        .as_deref()
+        .and_then(|r| serde_json::from_str::<AuthRequest>(r).ok())
+    else {
+        return Ok(see_other("/", &[]));
+    };
+    let Some((session, _user)) = current_session(state, headers).await? else {
+        return Ok(see_other("/sign-in", &[]));
+    };
+    if req.force_login && interaction.session_sid.as_deref() != Some(session.sid.as_str()) {
+        return Ok(see_other("/sign-in", &[]));
+    }
+    // The client is re-checked here, not only at the start (CVE-2026-3009 class).
+    if state.client(&req.client_id).is_none() {
+        return Ok(render::error_page(
+            state,
+            headers,
+            ErrorKind::UnknownClient,
+            None,
+        ));
+    }
+    state.db.delete_interaction(&flow_hash).await?;
+    let mut response = complete(state, headers, &req, &session).await?;
+    if let Ok(v) = HeaderValue::from_str(&state.cookies.clear(CookieName::Flow)) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(response)
+}
+
+/// Issues an authorization code for `session` and sends it to the client.
+pub async fn complete(
+    state: &AppState,
+    headers: &HeaderMap,
+    req: &AuthRequest,
+    session: &SessionRow,
+) -> Result<Response, AppError> {
+    let code = random_token();
+    let now = now();
+    state
+        .db
+        .insert_code(
+            &token_hash(&code),
+            &CodeRow {
+                grant_id: random_token(),
+                client_id: req.client_id.clone(),
+                user_id: session.user_id.clone(),
+                redirect_uri: req.redirect_uri.clone(),
+                scope: req.scope.join(" "),
+                nonce: req.nonce.clone(),
+                code_challenge: req.code_challenge.clone(),
+                sid: Some(session.sid.clone()),
+                auth_time: session.auth_time,
+                amr: session.amr.clone(),
+                expires_at: now + state.config.tokens.authorization_code_ttl_secs,
+                used_at: None,
+            },
+        )
+        .await?;
+    Ok(respond(
+        state,
+        headers,
+        &req.target(),
+        vec![("code".into(), code)],
+    ))
+}
+
+fn respond_error(
+    state: &AppState,
+    headers: &HeaderMap,
+    target: &Target,
+    error: &str,
+    description: &str,
+) -> Response {
+    respond(
+        state,
+        headers,
+        target,
+        vec![
+            ("error".into(), error.into()),
+            ("error_description".into(), description.into()),
+        ],
+    )
+}
+
+/// Delivers response parameters to the client by its response mode; adds `state` and `iss`
+/// (RFC 9207, against mix-up attacks).
+fn respond(
+    state: &AppState,
+    headers: &HeaderMap,
+    target: &Target,
+    mut params: Vec<(String, String)>,
+) -> Response {
+    if let Some(s) = &target.state {
+        params.push(("state".into(), s.clone()));
+    }
+    params.push(("iss".into(), state.issuer.clone()));
+    let encoded = || {
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&params)
+            .finish()
+    };
+    let location = match target.mode {
+        ResponseMode::FormPost => {
+            return render::page(
+                state,
+                headers,
+                Screen::FormPost(FormPostState {
+                    action: target.redirect_uri.clone(),
+                    fields: params,
+                }),
+                render::PageOptions {
+                    form_target: Some(target.redirect_uri.clone()),
+                    ..Default::default()
+                },
+            );
+        }
+        ResponseMode::Query => {
+            let sep = if target.redirect_uri.contains('?') {
+                '&'
+            } else {
+                '?'
+            };
+            format!("{}{sep}{}", target.redirect_uri, encoded())
+        }
+        ResponseMode::Fragment => format!("{}#{}", target.redirect_uri, encoded()),
+    };
+    let mut response = StatusCode::FOUND.into_response();
+    match HeaderValue::from_str(&location) {
+        Ok(v) => {
+            response.headers_mut().insert(header::LOCATION, v);
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(_) => render::error_page(state, headers, ErrorKind::InvalidRedirectUri, None),
+    }
+}

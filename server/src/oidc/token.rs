@@ -1,0 +1,402 @@
+//! The token endpoint (`/token`): authorization codes and refresh tokens, client
+//! authentication, ID tokens.
+
+use crate::config::ClientConfig;
+use crate::crypto::{self, now, random_token, token_hash};
+use crate::db::{NewToken, Redemption, TokenRow, UserRow};
+use crate::error::AppError;
+use crate::keys::half_hash;
+use crate::oidc::amr_list;
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+
+/// An OAuth error answer of the token endpoint (RFC 6749 §5.2).
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("{0}")]
+    InvalidRequest(&'static str),
+    #[error("client authentication failed")]
+    InvalidClient,
+    #[error("{0}")]
+    InvalidGrant(&'static str),
+    #[error("{0}")]
+    InvalidScope(&'static str),
+    #[error("grant type not supported")]
+    UnsupportedGrantType,
+    #[error("the client may not use this grant")]
+    UnauthorizedClient,
+    #[error(transparent)]
+    Internal(#[from] AppError),
+}
+
+impl TokenError {
+    fn code(&self) -> &'static str {
+        match self {
+            TokenError::InvalidRequest(_) => "invalid_request",
+            TokenError::InvalidClient => "invalid_client",
+            TokenError::InvalidGrant(_) => "invalid_grant",
+            TokenError::InvalidScope(_) => "invalid_scope",
+            TokenError::UnsupportedGrantType => "unsupported_grant_type",
+            TokenError::UnauthorizedClient => "unauthorized_client",
+            TokenError::Internal(_) => "server_error",
+        }
+    }
+}
+
+impl IntoResponse for TokenError {
+    fn into_response(self) -> Response {
+        let (status, description) = match &self {
+            TokenError::Internal(e) if e.is_busy() => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily unavailable".to_string(),
+            ),
+            TokenError::Internal(e) => {
+                tracing::error!(error = %e, "token endpoint failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error".to_string(),
+                )
+            }
+            TokenError::InvalidClient => (StatusCode::UNAUTHORIZED, self.to_string()),
+            _ => (StatusCode::BAD_REQUEST, self.to_string()),
+        };
+        let mut response = (
+            status,
+            no_store(),
+            axum::Json(json!({ "error": self.code(), "error_description": description })),
+        )
+            .into_response();
+        if matches!(self, TokenError::InvalidClient) {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"sesame\""),
+            );
+        }
+        response
+    }
+}
+
+fn no_store() -> [(header::HeaderName, HeaderValue); 2] {
+    [
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        (header::PRAGMA, HeaderValue::from_static("no-cache")),
+    ]
+}
+
+impl From<crate::db::DbError> for TokenError {
+    fn from(e: crate::db::DbError) -> Self {
+        TokenError::Internal(e.into())
+    }
+}
+
+/// `POST /token`.
+pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    match exchange(&state, &headers, &body).await {
+        Ok(body) => (StatusCode::OK, no_store(), axum::Json(body)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn form(body: &[u8]) -> Result<HashMap<String, String>, TokenError> {
+    let mut params = HashMap::new();
+    for (k, v) in url::form_urlencoded::parse(body).into_owned() {
+        if params.insert(k, v).is_some() {
+            return Err(TokenError::InvalidRequest("a parameter is repeated"));
+        }
+    }
+    Ok(params)
+}
+
+/// Identifies and authenticates the client: `client_secret_basic`, `client_secret_post`, or
+/// `none` for public clients. Exactly one method may be used.
+fn authenticate<'a>(
+    state: &'a AppState,
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+) -> Result<&'a ClientConfig, TokenError> {
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "));
+    let (id, secret) = match (basic, params.get("client_secret")) {
+        (Some(_), Some(_)) => {
+            return Err(TokenError::InvalidRequest(
+                "use one client authentication method",
+            ))
+        }
+        (Some(b64), None) => {
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(b64.trim())
+                .map_err(|_| TokenError::InvalidClient)?;
+            let text = String::from_utf8(decoded).map_err(|_| TokenError::InvalidClient)?;
+            let (id, secret) = text.split_once(':').ok_or(TokenError::InvalidClient)?;
+            // RFC 6749 §2.3.1: both parts are form-urlencoded.
+            let decode = |s: &str| {
+                url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default()
+            };
+            if params.get("client_id").is_some_and(|c| *c != decode(id)) {
+                return Err(TokenError::InvalidClient);
+            }
+            (decode(id), Some(decode(secret)))
+        }
+        (None, secret) => (
+            params
+                .get("client_id")
+                .cloned()
+                .ok_or(TokenError::InvalidClient)?,
+            secret.cloned(),
+        ),
+    };
+    let client = state.client(&id).ok_or(TokenError::InvalidClient)?;
+    match (&client.secret, secret) {
+        (Some(expected), Some(given)) if crypto::ct_eq(&expected.0, &given) => Ok(client),
+        (None, None) => Ok(client),
+        _ => Err(TokenError::InvalidClient),
+    }
+}
+
+async fn exchange(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Value, TokenError> {
+    let params = form(body)?;
+    let client = authenticate(state, headers, &params)?;
+    match params.get("grant_type").map(String::as_str) {
+        Some("authorization_code") => authorization_code(state, client, &params).await,
+        Some("refresh_token") => refresh_token(state, client, &params).await,
+        Some(_) => Err(TokenError::UnsupportedGrantType),
+        None => Err(TokenError::InvalidRequest("grant_type is required")),
+    }
+}
+
+async fn authorization_code(
+    state: &AppState,
+    client: &ClientConfig,
+    params: &HashMap<String, String>,
+) -> Result<Value, TokenError> {
+    let code = params
+        .get("code")
+        .ok_or(TokenError::InvalidRequest("code is required"))?;
+    let now = now();
+    let row = match state.db.redeem_code(&token_hash(code), now).await? {
+        Redemption::Fresh(row) => row,
+        Redemption::Replayed(grant_id) => {
+            // A second use means the code leaked: revoke what the first use obtained.
+            let revoked = state.db.revoke_grant(&grant_id, now).await?;
+            tracing::warn!(client = %client.id, revoked, "authorization code replayed; grant revoked");
+            return Err(TokenError::InvalidGrant("the code was already used"));
+        }
+        Redemption::Unknown => return Err(TokenError::InvalidGrant("unknown code")),
+    };
+    if row.client_id != client.id {
+        return Err(TokenError::InvalidGrant(
+            "the code was issued to another client",
+        ));
+    }
+    if row.expires_at <= now {
+        return Err(TokenError::InvalidGrant("the code has expired"));
+    }
+    if params.get("redirect_uri") != Some(&row.redirect_uri) {
+        return Err(TokenError::InvalidGrant("redirect_uri does not match"));
+    }
+    match (&row.code_challenge, params.get("code_verifier")) {
+        (Some(challenge), Some(verifier)) => {
+            let valid = (43..=128).contains(&verifier.len())
+                && crypto::ct_eq(&crypto::sha256_b64(verifier.as_bytes()), challenge);
+            if !valid {
+                return Err(TokenError::InvalidGrant("code_verifier does not match"));
+            }
+        }
+        (Some(_), None) => return Err(TokenError::InvalidGrant("code_verifier is required")),
+        (None, Some(_)) => {
+            return Err(TokenError::InvalidGrant(
+                "code_verifier sent for a code issued without code_challenge",
+            ))
+        }
+        (None, None) => {}
+    }
+    let user = state
+        .db
+        .user_by_id(&row.user_id)
+        .await?
+        .ok_or(TokenError::InvalidGrant("the user no longer exists"))?;
+    let grant = Grant {
+        id: &row.grant_id,
+        scope: &row.scope,
+        sid: row.sid.as_deref(),
+        auth_time: row.auth_time,
+        amr: &row.amr,
+        nonce: row.nonce.as_deref(),
+    };
+    issue(state, client, &user, &grant).await
+}
+
+async fn refresh_token(
+    state: &AppState,
+    client: &ClientConfig,
+    params: &HashMap<String, String>,
+) -> Result<Value, TokenError> {
+    let presented = params
+        .get("refresh_token")
+        .ok_or(TokenError::InvalidRequest("refresh_token is required"))?;
+    let now = now();
+    let row: TokenRow = match state.db.redeem_refresh(&token_hash(presented), now).await? {
+        Redemption::Fresh(row) => row,
+        Redemption::Replayed(grant_id) => {
+            let revoked = state.db.revoke_grant(&grant_id, now).await?;
+            tracing::warn!(client = %client.id, revoked, "refresh token reused; grant revoked");
+            return Err(TokenError::InvalidGrant(
+                "the refresh token is no longer valid",
+            ));
+        }
+        Redemption::Unknown => return Err(TokenError::InvalidGrant("unknown refresh token")),
+    };
+    if row.client_id != client.id {
+        return Err(TokenError::InvalidGrant(
+            "the token was issued to another client",
+        ));
+    }
+    if row.expires_at <= now || row.revoked_at.is_some() {
+        return Err(TokenError::InvalidGrant("the refresh token has expired"));
+    }
+    // A narrower scope may be asked for, never a wider one.
+    let granted: Vec<&str> = row.scope.split(' ').collect();
+    let scope = match params.get("scope") {
+        Some(asked) => {
+            let asked: Vec<&str> = asked.split(' ').filter(|s| !s.is_empty()).collect();
+            if asked.iter().any(|s| !granted.contains(s)) {
+                return Err(TokenError::InvalidScope("scope exceeds the original grant"));
+            }
+            asked.join(" ")
+        }
+        None => row.scope.clone(),
+    };
+    let user = state
+        .db
+        .user_by_id(&row.user_id)
+        .await?
+        .ok_or(TokenError::InvalidGrant("the user no longer exists"))?;
+    let grant = Grant {
+        id: &row.grant_id,
+        scope: &scope,
+        sid: row.sid.as_deref(),
+        auth_time: row.auth_time,
+        amr: &row.amr,
+        nonce: None,
+    };
+    issue(state, client, &user, &grant).await
+}
+
+/// What one grant carries from the authorization to every token of it.
+struct Grant<'a> {
+    id: &'a str,
+    scope: &'a str,
+    sid: Option<&'a str>,
+    auth_time: i64,
+    amr: &'a str,
+    nonce: Option<&'a str>,
+}
+
+async fn issue(
+    state: &AppState,
+    client: &ClientConfig,
+    user: &UserRow,
+    grant: &Grant<'_>,
+) -> Result<Value, TokenError> {
+    let now = now();
+    let ttl = &state.config.tokens;
+    let access = random_token();
+    let store = |hash: String, kind: &'static str, expires_at: i64| async move {
+        state
+            .db
+            .insert_token(&NewToken {
+                hash: &hash,
+                kind,
+                grant_id: grant.id,
+                client_id: &client.id,
+                user_id: &user.id,
+                scope: grant.scope,
+                sid: grant.sid,
+                auth_time: grant.auth_time,
+                amr: grant.amr,
+                nonce: grant.nonce,
+                created_at: now,
+                expires_at,
+            })
+            .await
+    };
+    store(
+        token_hash(&access),
+        "access",
+        now + ttl.access_token_ttl_secs,
+    )
+    .await?;
+    let scopes: Vec<&str> = grant.scope.split(' ').collect();
+    let refresh = if scopes.contains(&"offline_access") {
+        let refresh = random_token();
+        store(
+            token_hash(&refresh),
+            "refresh",
+            now + ttl.refresh_token_ttl_secs,
+        )
+        .await?;
+        Some(refresh)
+    } else {
+        None
+    };
+    let mut claims = Map::new();
+    claims.insert("iss".into(), json!(state.issuer));
+    claims.insert("sub".into(), json!(user.id));
+    claims.insert("aud".into(), json!(client.id));
+    claims.insert("azp".into(), json!(client.id));
+    claims.insert("iat".into(), json!(now));
+    claims.insert("exp".into(), json!(now + ttl.id_token_ttl_secs));
+    claims.insert("auth_time".into(), json!(grant.auth_time));
+    claims.insert("amr".into(), json!(amr_list(grant.amr)));
+    claims.insert("at_hash".into(), json!(half_hash(&access)));
+    if let Some(sid) = grant.sid {
+        claims.insert("sid".into(), json!(sid));
+    }
+    if let Some(nonce) = grant.nonce {
+        claims.insert("nonce".into(), json!(nonce));
+    }
+    claims.extend(user_claims(user, &scopes));
+    let id_token = state
+        .keys
+        .sign(&client.id_token_signed_response_alg, "JWT", claims)
+        .map_err(AppError::from)?;
+    let mut body = json!({
+        "access_token": access,
+        "token_type": "Bearer",
+        "expires_in": ttl.access_token_ttl_secs,
+        "id_token": id_token,
+        "scope": grant.scope,
+    });
+    if let (Some(refresh), Some(obj)) = (refresh, body.as_object_mut()) {
+        obj.insert("refresh_token".into(), json!(refresh));
+    }
+    Ok(body)
+}
+
+/// The profile claims of `user` that `scopes` release (OpenID Connect Core §5.4).
+pub fn user_claims(user: &UserRow, scopes: &[&str]) -> Map<String, Value> {
+    let mut claims = Map::new();
+    if scopes.contains(&"profile") {
+        if let Some(u) = &user.username {
+            claims.insert("preferred_username".into(), json!(u));
+        }
+    }
+    if scopes.contains(&"email") {
+        if let Some(e) = &user.email {
+            claims.insert("email".into(), json!(e));
+            claims.insert("email_verified".into(), json!(user.email_verified != 0));
+        }
+    }
+    claims
+}

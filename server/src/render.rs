@@ -1,0 +1,117 @@
+//! Renders a screen to a complete HTML response: negotiates the language, binds the
+//! anti-forgery token to the browser, sets the security headers.
+
+use crate::crypto::random_token;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::{self, CookieName};
+use app::api::{ErrorKind, ErrorState, Page, PageEnv, Screen};
+use app::i18n::Locale;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use hydration_context::SsrSharedContext;
+use leptos::config::LeptosOptions;
+use leptos::nonce::Nonce;
+use leptos::prelude::*;
+use leptos::reactive::owner::Owner;
+use std::sync::Arc;
+
+/// Extra facts for one page render.
+#[derive(Default)]
+pub struct PageOptions {
+    /// The client redirect URI the page's forms may lead to (CSP `form-action`).
+    pub form_target: Option<String>,
+    /// `ui_locales` of the authorization request behind the page.
+    pub ui_locales: Option<String>,
+    /// Cookies to set with the page.
+    pub set_cookies: Vec<String>,
+    /// The page's own path, for the language picker to return to.
+    pub path: Option<String>,
+}
+
+/// The language of a request: the picker's cookie, then `ui_locales`, then
+/// `Accept-Language`, then the configured default.
+pub fn locale(state: &AppState, headers: &HeaderMap, ui_locales: Option<&str>) -> Locale {
+    if let Some(l) = state
+        .cookies
+        .get(headers, CookieName::Lang)
+        .and_then(|tag| Locale::from_tag(&tag))
+    {
+        return l;
+    }
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    Locale::negotiate(ui_locales, accept, state.default_locale)
+}
+
+/// Renders `screen` as a full page.
+pub fn page(state: &AppState, headers: &HeaderMap, screen: Screen, opts: PageOptions) -> Response {
+    let mut cookies = opts.set_cookies;
+    let secret = match state.cookies.get(headers, CookieName::Csrf) {
+        Some(s) => s,
+        None => {
+            let s = random_token();
+            cookies.push(state.cookies.set(CookieName::Csrf, &s, None));
+            s
+        }
+    };
+    let page = Page {
+        env: PageEnv {
+            locale: locale(state, headers, opts.ui_locales.as_deref()),
+            csrf: web::csrf_token(&state.csrf_key, &secret),
+            path: opts.path.unwrap_or_else(|| "/".into()),
+        },
+        screen,
+    };
+    let status = StatusCode::from_u16(page.screen.status()).unwrap_or(StatusCode::OK);
+    let nonce = random_token();
+    let html = to_html(state.leptos.clone(), page, &nonce);
+    let mut response = (status, html).into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    web::page_headers(h, &nonce, state.config.https(), opts.form_target.as_deref());
+    for c in cookies {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            h.append(header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+/// Server-renders a page to a string, the way leptos_axum does for its routes.
+pub fn to_html(options: LeptosOptions, page: Page, nonce: &str) -> String {
+    let owner = Owner::new_root(Some(Arc::new(SsrSharedContext::new())));
+    owner.with(|| {
+        provide_context(Nonce::from_value(nonce.to_string()));
+        app::shell(options, page).to_html()
+    })
+}
+
+/// The error page.
+pub fn error_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    kind: ErrorKind,
+    detail: Option<String>,
+) -> Response {
+    page(
+        state,
+        headers,
+        Screen::Error(ErrorState { kind, detail }),
+        PageOptions::default(),
+    )
+}
+
+/// Logs an internal failure and shows the generic error page.
+pub fn internal_error(state: &AppState, headers: &HeaderMap, e: AppError) -> Response {
+    if e.is_busy() {
+        tracing::warn!(error = %e, "overloaded");
+    } else {
+        tracing::error!(error = %e, "internal error");
+    }
+    error_page(state, headers, ErrorKind::Internal, None)
+}
