@@ -53,7 +53,7 @@ rustc_minor() { "$@" --version 2>/dev/null | sed -E 's/^rustc 1\.([0-9]+).*/\1/'
 
 ensure_toolchain() {
   step "Rust toolchain with the wasm32 target ($SESAME_TOOLCHAIN)"
-  if toolchain_ready; then
+  if toolchain_ready && rustup run "$SESAME_TOOLCHAIN" cargo clippy --version >/dev/null 2>&1; then
     note "present: $(rustup run "$SESAME_TOOLCHAIN" rustc --version)"
     return 0
   fi
@@ -70,7 +70,7 @@ ensure_toolchain() {
   note "rustup cannot provide a wasm32 toolchain >= 1.96 here; using Debian's rustc-web"
   # Debian's Rust for browsers ships its exact library source, from which we build the
   # wasm32 standard library the way Rust's bootstrap does.
-  apt_install rustc-web cargo-web rust-web-src lld-16
+  apt_install rustc-web cargo-web rust-web-src rust-web-clippy lld-16
   local ver
   ver=$(/usr/bin/rustc --version | sed -E 's/^rustc ([0-9.]+).*/\1/')
   local src="/usr/src/rustc-$ver/library"
@@ -94,8 +94,8 @@ ensure_toolchain() {
   fi
   local tc="$HOME/.cache/sesame/toolchain-debian"
   mkdir -p "$tc/bin" "$tc/lib"
-  for b in rustc cargo rustdoc; do ln -sf "/usr/bin/$b" "$tc/bin/$b"; done
-  # rustfmt and clippy come from rustup's stable; they do not depend on the compiler build.
+  for b in rustc cargo rustdoc cargo-clippy clippy-driver; do ln -sf "/usr/bin/$b" "$tc/bin/$b"; done
+  # rustfmt comes from rustup's stable: formatting does not depend on the compiler build.
   rustup toolchain link "$SESAME_TOOLCHAIN" "$tc"
   toolchain_ready || { echo "the wasm32 toolchain is still not usable" >&2; return 1; }
   note "ready: $(rustup run "$SESAME_TOOLCHAIN" rustc --version)"
@@ -142,6 +142,30 @@ ensure_trunk() {
 ensure_build_tools() {
   export PATH="$CARGO_HOME/bin:$PATH"
   ensure_toolchain
+  # cargo-leptos and trunk call `cargo` themselves: make ours the one they get.
+  export RUSTUP_TOOLCHAIN="$SESAME_TOOLCHAIN"
   ensure_wasm_bindgen
   ensure_cargo_leptos
+}
+
+# C libraries the Rust build links (OpenSSL for josekit) and the browser for the tests.
+ensure_system_packages() {
+  step "System packages: $*"
+  apt_install "$@"
+  note "present"
+}
+
+# wasm-opt for release builds: Debian's binaryen is too old for rustc 1.96's output; the
+# npm package is current.
+ensure_wasm_opt() {
+  step "wasm-opt (npm binaryen, release builds only)"
+  local dir="$HOME/.cache/sesame/binaryen"
+  if [ ! -x "$dir/node_modules/.bin/wasm-opt" ]; then
+    note "installing"
+    mkdir -p "$dir"
+    (cd "$dir" && npm install --silent --no-audit --no-fund binaryen@132.0.0 >/dev/null)
+  else
+    note "present"
+  fi
+  export PATH="$dir/node_modules/.bin:$PATH"
 }

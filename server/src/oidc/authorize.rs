@@ -9,7 +9,7 @@ use crate::oidc::{redirect_uri, SCOPES};
 use crate::render;
 use crate::state::AppState;
 use crate::web::CookieName;
-use app::api::{ErrorKind, FormPostState, Screen};
+use app::api::{ErrorKind, ErrorState, FormPostState, Screen};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -291,10 +291,23 @@ async fn start(
     headers: &HeaderMap,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, AppError> {
+    // Even a request too broken to accept is answered in the language it asked for.
+    let ui_locales = pairs
+        .iter()
+        .find(|(k, _)| k == "ui_locales")
+        .map(|(_, v)| truncate(v, 128).to_string());
     let mut req = match parse(state, pairs) {
         Ok(req) => req,
         Err(Rejection::Page(kind, detail)) => {
-            return Ok(render::error_page(state, headers, kind, detail));
+            return Ok(render::page(
+                state,
+                headers,
+                Screen::Error(ErrorState { kind, detail }),
+                render::PageOptions {
+                    ui_locales,
+                    ..Default::default()
+                },
+            ));
         }
         Err(Rejection::Redirect {
             target,

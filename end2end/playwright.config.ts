@@ -1,0 +1,48 @@
+import { defineConfig } from "@playwright/test";
+
+// Sesame is started by scripts/test.sh (or `webServer` below when run alone) at this address.
+export const BASE_URL = process.env.SESAME_E2E_URL ?? "http://127.0.0.1:3100";
+
+// Debian's Chromium: Playwright cannot download browsers on these machines.
+const launchOptions = {
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+};
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 2,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    baseURL: BASE_URL,
+    headless: true,
+    launchOptions,
+    trace: "off",
+  },
+  // Every flow runs twice: as a server-rendered page without JavaScript, and hydrated.
+  projects: [
+    { name: "no-js", use: { javaScriptEnabled: false } },
+    { name: "hydrated", use: { javaScriptEnabled: true } },
+  ],
+  webServer: process.env.SESAME_E2E_URL
+    ? undefined
+    : {
+        command: "target/debug/sesame --config end2end/sesame-e2e.toml",
+        cwd: "..",
+        url: `${BASE_URL}/health`,
+        reuseExistingServer: true,
+        timeout: 60_000,
+      },
+});

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs every test of Sesame: formatting and lints, unit and router tests, the build of the
+# product and of the theme gallery, and the end-to-end tests in Debian's Chromium (every
+# flow with JavaScript off and hydrated, with openid-client as an independent relying party).
+# Installs what it needs first; a second run skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/toolchain.sh
+started=$(date +%s)
+
+ensure_system_packages pkg-config libssl-dev chromium
+ensure_build_tools
+ensure_trunk
+cargo_t() { rustup run "$SESAME_TOOLCHAIN" cargo "$@"; }
+
+step "Formatting (cargo fmt --check)"
+cargo +stable fmt --all -- --check
+
+step "Lints (cargo clippy -D warnings)"
+cargo_t clippy --workspace --all-targets --quiet -- -D warnings
+
+step "Unit, render and router tests (cargo test)"
+cargo_t test --workspace --quiet 2>&1 | tee target/cargo-test.log
+rust_passed=$(grep -Eo '[0-9]+ passed' target/cargo-test.log | awk '{s+=$1} END {print s+0}')
+
+step "Building the product (cargo leptos build)"
+cargo leptos build
+
+step "Building the theme gallery (trunk build)"
+TRUNK_SKIP_VERSION_CHECK=true trunk build --quiet
+
+step "End-to-end tests (Playwright, Chromium ${CHROMIUM:-/usr/bin/chromium})"
+(cd end2end && npm ci --silent --no-audit --no-fund)
+rm -rf target/e2e-data
+(cd end2end && npx playwright test) 2>&1 | tee target/e2e.log
+e2e_passed=$(grep -Eo '^ +[0-9]+ passed' target/e2e.log | tail -1 | tr -dc '0-9')
+
+elapsed=$(( $(date +%s) - started ))
+step "All tests passed in ${elapsed}s: ${rust_passed} Rust tests, ${e2e_passed:-0} end-to-end tests"
+echo "test: $(( rust_passed + ${e2e_passed:-0} )) passed, 0 failed"

@@ -1,0 +1,88 @@
+//! Server-side rendering of every fixture screen (the same fixtures the gallery shows), in
+//! every language: valid structure, labels tied to inputs, no untranslated or raw text.
+
+use app::api::{ClientInfo, Screen, SignInState};
+use app::fixtures;
+use app::i18n::Locale;
+use leptos::config::LeptosOptions;
+
+fn render(screen: Screen, locale: Locale) -> String {
+    let options = LeptosOptions::builder().output_name("sesame").build();
+    server::render::to_html(options, fixtures::page(screen, locale), "test-nonce")
+}
+
+/// Every `<label for=X>` has an element with `id=X`, and every visible input has a label.
+fn assert_labels(html: &str, name: &str) {
+    for part in html.split("<label").skip(1) {
+        let Some(at) = part.find("for=\"") else { continue };
+        let id = &part[at + 5..];
+        let id = &id[..id.find('"').unwrap()];
+        assert!(html.contains(&format!("id=\"{id}\"")), "{name}: label for missing #{id}");
+    }
+    for part in html.split("<input").skip(1) {
+        let tag = &part[..part.find('>').unwrap()];
+        if tag.contains("type=\"hidden\"") {
+            continue;
+        }
+        let id_at = tag.find(" id=\"").unwrap_or_else(|| panic!("{name}: input without id: {tag}"));
+        let id = &tag[id_at + 5..];
+        let id = &id[..id.find('"').unwrap()];
+        assert!(html.contains(&format!("for=\"{id}\"")), "{name}: input #{id} has no label");
+    }
+}
+
+#[test]
+fn every_fixture_renders_in_every_language() {
+    for (name, screen) in fixtures::screens() {
+        for locale in Locale::ALL {
+            let html = render(screen.clone(), locale);
+            assert!(html.starts_with("<!DOCTYPE html>"), "{name}");
+            assert!(html.contains(&format!("<html lang=\"{}\"", locale.tag())), "{name}");
+            assert!(html.contains("<title>"), "{name}");
+            assert!(html.contains("id=\"main\""), "{name}: skip-link target");
+            assert!(html.contains("nonce=\"test-nonce\""), "{name}: hydration script nonce");
+            assert!(!html.contains("{n}"), "{name}/{locale:?}: unfilled placeholder");
+            assert_labels(&html, name);
+        }
+    }
+}
+
+#[test]
+fn fields_are_islands_and_errors_are_tied_to_their_input() {
+    let (_, screen) = fixtures::screens()
+        .into_iter()
+        .find(|(n, _)| *n == "register-errors")
+        .unwrap();
+    let html = render(screen, Locale::En);
+    assert!(html.contains("<leptos-island"), "fields hydrate as islands");
+    assert!(html.contains("This username is already in use."));
+    assert!(html.contains("aria-invalid=\"true\""));
+    assert!(html.contains("aria-describedby=\"username-hint username-error\""));
+    assert!(html.contains("autocomplete=\"new-password\""));
+    // The password toggle is hidden until the island hydrates.
+    assert!(html.contains("class=\"password-toggle\" hidden"));
+}
+
+#[test]
+fn japanese_pages_are_japanese() {
+    let html = render(Screen::SignIn(SignInState::default()), Locale::Ja);
+    assert!(html.contains("サインイン"));
+    assert!(html.contains("パスワード"));
+    assert!(!html.contains(">Sign in<"));
+}
+
+#[test]
+fn user_supplied_text_is_escaped() {
+    let screen = Screen::SignIn(SignInState {
+        client: Some(ClientInfo {
+            name: "<script>alert(1)</script>".into(),
+            logo_uri: None,
+        }),
+        identifier: "\"><img src=x onerror=alert(1)>".into(),
+        ..Default::default()
+    });
+    let html = render(screen, Locale::En);
+    assert!(!html.contains("<script>alert(1)"));
+    assert!(!html.contains("<img src=x"));
+    assert!(html.contains("&lt;script&gt;"));
+}
