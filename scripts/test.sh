@@ -12,6 +12,9 @@ ensure_system_packages pkg-config libssl-dev chromium
 ensure_build_tools
 ensure_trunk
 cargo_t() { rustup run "$SESAME_TOOLCHAIN" cargo "$@"; }
+# The settings cargo-leptos compiles the server with: using them for the tests and lints too
+# lets all of them share one build cache instead of rebuilding leptos back and forth.
+export RUSTFLAGS="--cfg erase_components" LEPTOS_OUTPUT_NAME=sesame
 
 step "Formatting (cargo fmt --check)"
 cargo +stable fmt --all -- --check

@@ -11,7 +11,9 @@ pub mod i18n;
 pub mod port;
 pub mod screens;
 
+#[cfg(feature = "ssr")]
 use api::Page;
+#[cfg(feature = "ssr")]
 use leptos::prelude::*;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
@@ -33,6 +35,9 @@ pub fn shell(options: LeptosOptions, page: Page) -> impl IntoView {
         page.screen.title(locale),
         locale.text(i18n::Msg::ProductName)
     );
+    // Set as markup so no hydration marker lands inside <title> (where it would show as
+    // text); the title is our own translated text, escaped all the same.
+    let title = title.replace('&', "&amp;").replace('<', "&lt;");
     let auto_post = matches!(page.screen, api::Screen::FormPost(_));
     view! {
         <!DOCTYPE html>
@@ -41,8 +46,8 @@ pub fn shell(options: LeptosOptions, page: Page) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
-                <meta name="referrer" content="no-referrer"/>
-                <title>{title}</title>
+                <meta name="referrer" content="same-origin"/>
+                <title inner_html=title></title>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <link rel="stylesheet" href="/pkg/sesame.css"/>
                 <HydrationScripts options islands=true/>

@@ -68,3 +68,67 @@ test("a wrong password keeps the user on the screen with the identifier kept", a
   await expect(page).toHaveURL(/\/demo$/);
   await expect(page.getByTestId("demo-subject")).toContainText(username);
 });
+
+test("fields validate as the user types once hydrated, and on submit without JavaScript", async ({ page }, info) => {
+  await page.goto("/register");
+  await page.getByLabel("Username").fill("ab");
+  await page.getByLabel("Email").fill("not-an-email");
+  await page.getByLabel("Password", { exact: true }).fill("short");
+  await page.getByLabel("Confirm password").fill("short");
+  if (info.project.name === "hydrated") {
+    // Leaving a field checks it at once, before anything is sent.
+    await page.getByLabel("Username").focus();
+    await expect(page.locator("#email-error")).toHaveText("Enter an email address like name@example.com.");
+    await expect(page.getByLabel("Email")).toHaveAttribute("aria-invalid", "true");
+    await expect(page).toHaveURL(/\/register$/);
+    // Fixing it clears the error while typing.
+    await page.getByLabel("Email").fill("ok@example.com");
+    await expect(page.locator("#email-error")).toHaveText("");
+    await page.getByLabel("Email").fill("not-an-email");
+  }
+  // Wait for the post and the page it redirects to: with JavaScript the instant errors
+  // already read the same, so the URL alone cannot tell the pages apart.
+  const reloaded = page.waitForResponse(
+    (r) => r.url().endsWith("/register") && r.request().method() === "GET",
+  );
+  await page.getByRole("button", { name: "Create account" }).click();
+  await reloaded;
+  await page.waitForLoadState();
+  // The server's verdict, beside each field; values kept, passwords not.
+  await expect(page).toHaveURL(/\/register$/);
+  await expect(page.locator("#username-error")).toHaveText("Use at least 3 characters.");
+  await expect(page.locator("#email-error")).toHaveText("Enter an email address like name@example.com.");
+  await expect(page.locator("#new_password-error")).toHaveText("Use at least 8 characters.");
+  await expect(page.getByLabel("Username")).toHaveValue("ab");
+  await expect(page.getByLabel("Password", { exact: true })).toHaveValue("");
+});
+
+test("the language follows ui_locales and the picker", async ({ page }, info) => {
+  await page.goto("/demo");
+  await page.getByRole("combobox", { name: "Language" }).selectOption("ja");
+  await page.getByRole("button", { name: "Change" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "ja");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("デモアプリケーション");
+  await page.getByRole("button", { name: "サインイン", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("サインイン");
+  await expect(page.getByLabel("ユーザー名またはメールアドレス")).toBeVisible();
+  if (info.project.name === "hydrated") {
+    await expect(page.getByRole("button", { name: "パスワードを表示" })).toBeVisible();
+  }
+});
+
+test("the password toggle reveals the password only when hydrated", async ({ page }, info) => {
+  await page.goto("/sign-in");
+  const password = page.getByLabel("Password", { exact: true });
+  await password.fill("secret value");
+  const toggle = page.getByRole("button", { name: "Show password" });
+  if (info.project.name === "hydrated") {
+    await expect(password).toHaveAttribute("type", "password");
+    await toggle.click();
+    await expect(password).toHaveAttribute("type", "text");
+    await expect(page.getByRole("button", { name: "Hide password" })).toHaveAttribute("aria-pressed", "true");
+  } else {
+    await expect(toggle).toBeHidden();
+    await expect(password).toHaveAttribute("type", "password");
+  }
+});

@@ -365,6 +365,15 @@ impl Config {
                     format!("`{DEMO_CLIENT_ID}` is reserved for the demo"),
                 ));
             }
+            if client.secret.as_ref().is_some_and(|s| s.0.chars().count() < 12) {
+                return Err(key(&at("secret"), "must be at least 12 characters".into()));
+            }
+            if !client.first_party {
+                return Err(key(
+                    &at("first_party"),
+                    "third-party clients need the consent screen, which this version does not have yet".into(),
+                ));
+            }
             if client.redirect_uris.is_empty() {
                 return Err(key(&at("redirect_uris"), "needs at least one URI".into()));
             }
@@ -417,14 +426,14 @@ impl Config {
         }
     }
 
-    /// Every client, including the demo's when it is enabled.
-    pub fn all_clients(&self) -> Vec<ClientConfig> {
+    /// Every client, including the demo's (with its generated secret) when it is enabled.
+    pub fn all_clients(&self, demo_secret: &str) -> Vec<ClientConfig> {
         let mut clients = self.clients.clone();
         if self.demo.enabled {
             let issuer = self.issuer();
             clients.push(ClientConfig {
                 id: DEMO_CLIENT_ID.into(),
-                secret: Some(Secret(self.demo_secret())),
+                secret: Some(Secret(demo_secret.to_string())),
                 name: Some("Sesame demo".into()),
                 logo_uri: None,
                 redirect_uris: vec![format!("{issuer}/demo/callback")],
@@ -435,18 +444,6 @@ impl Config {
             });
         }
         clients
-    }
-
-    /// The demo client's secret: derived from the data directory so it is stable across
-    /// restarts without being a constant anyone could read in the source.
-    pub fn demo_secret(&self) -> String {
-        use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(format!(
-            "sesame-demo-secret:{}:{}",
-            self.server.data_dir.display(),
-            self.issuer()
-        ));
-        crate::crypto::b64(&digest)
     }
 
     /// Where the demo sends its server-to-server requests.
@@ -517,7 +514,7 @@ mod tests {
         let c = load("").expect("defaults");
         assert_eq!(c.server.listen.port(), 3000);
         assert_eq!(c.password_hashing.memory_kib, 19456);
-        assert!(c.all_clients().iter().any(|c| c.id == DEMO_CLIENT_ID));
+        assert!(c.all_clients("x").iter().any(|c| c.id == DEMO_CLIENT_ID));
     }
 
     #[test]
@@ -528,6 +525,14 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("tokens.access_token_ttl_secs"), "{err}");
+    }
+
+    #[test]
+    fn weak_secrets_and_third_party_clients_are_refused() {
+        let base = "[[clients]]\nid = \"x\"\nredirect_uris = [\"https://a.example/cb\"]\n";
+        assert!(load(&format!("{base}secret = \"\"")).is_err());
+        assert!(load(&format!("{base}secret = \"long enough secret\"")).is_ok());
+        assert!(load(&format!("{base}first_party = false")).is_err());
     }
 
     #[test]

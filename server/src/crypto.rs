@@ -20,9 +20,7 @@ pub fn b64_decode(text: &str) -> Option<Vec<u8>> {
 
 /// A fresh random token of 256 bits from the operating system's CSPRNG, base64url encoded.
 pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    b64(&bytes)
+    b64(&random_bytes())
 }
 
 /// What is stored for a bearer secret (session id, code, token): its SHA-256, so a leaked
@@ -37,12 +35,24 @@ pub fn sha256_b64(data: &[u8]) -> String {
     b64(&Sha256::digest(data))
 }
 
-/// HMAC-SHA256 of `message` under `key`, base64url.
-pub fn mac(key: &[u8], message: &str) -> String {
+/// HMAC-SHA256 of `message` under `key`.
+pub fn mac_bytes(key: &[u8], message: &str) -> [u8; 32] {
     // HMAC accepts keys of any length, so this cannot fail.
     let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
     m.update(message.as_bytes());
-    b64(&m.finalize().into_bytes())
+    m.finalize().into_bytes().into()
+}
+
+/// HMAC-SHA256 of `message` under `key`, base64url.
+pub fn mac(key: &[u8], message: &str) -> String {
+    b64(&mac_bytes(key, message))
+}
+
+/// 32 random bytes.
+pub fn random_bytes() -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes
 }
 
 /// Compares two secrets in time independent of where they differ.

@@ -154,6 +154,8 @@ pub enum Redemption<T> {
     Fresh(T),
     /// Already used: the grant it belongs to, to revoke.
     Replayed(String),
+    /// Issued to another client: refused, and left unused.
+    WrongClient,
     /// Unknown.
     Unknown,
 }
@@ -422,12 +424,18 @@ impl Db {
     }
 
     /// Marks a code used, atomically: only the first of concurrent redemptions wins.
-    pub async fn redeem_code(&self, code_hash: &str, now: i64) -> Result<Redemption<CodeRow>> {
+    pub async fn redeem_code(
+        &self,
+        code_hash: &str,
+        client_id: &str,
+        now: i64,
+    ) -> Result<Redemption<CodeRow>> {
         let updated = sqlx::query(
-            "UPDATE authorization_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL",
+            "UPDATE authorization_codes SET used_at = $1 WHERE code_hash = $2 AND client_id = $3 AND used_at IS NULL",
         )
         .bind(now)
         .bind(code_hash)
+        .bind(client_id)
         .execute(&self.pool)
         .await?
         .rows_affected();
@@ -440,6 +448,7 @@ impl Db {
         .await?;
         Ok(match (updated, row) {
             (1, Some(row)) => Redemption::Fresh(row),
+            (_, Some(row)) if row.client_id != client_id => Redemption::WrongClient,
             (_, Some(row)) => Redemption::Replayed(row.grant_id),
             (_, None) => Redemption::Unknown,
         })
@@ -488,19 +497,29 @@ impl Db {
     }
 
     /// Marks a refresh token used (rotation), atomically.
-    pub async fn redeem_refresh(&self, hash: &str, now: i64) -> Result<Redemption<TokenRow>> {
+    pub async fn redeem_refresh(
+        &self,
+        hash: &str,
+        client_id: &str,
+        now: i64,
+    ) -> Result<Redemption<TokenRow>> {
         let updated = sqlx::query(
-            "UPDATE tokens SET used_at = $1 WHERE token_hash = $2 AND kind = 'refresh' \
+            "UPDATE tokens SET used_at = $1 WHERE token_hash = $2 AND client_id = $3 AND kind = 'refresh' \
              AND used_at IS NULL AND revoked_at IS NULL",
         )
         .bind(now)
         .bind(hash)
+        .bind(client_id)
         .execute(&self.pool)
         .await?
         .rows_affected();
         let row = self.token(hash).await?.filter(|t| t.kind == "refresh");
         Ok(match (updated, row) {
             (1, Some(row)) => Redemption::Fresh(row),
+            (_, Some(row)) if row.client_id != client_id => Redemption::WrongClient,
+            (_, Some(row)) if row.revoked_at.is_some() && row.used_at.is_none() => {
+                Redemption::Unknown
+            }
             (_, Some(row)) => Redemption::Replayed(row.grant_id),
             (_, None) => Redemption::Unknown,
         })
@@ -622,8 +641,12 @@ impl Db {
         Ok(n)
     }
 
-    /// Counts rows of a table (tests and diagnostics).
+    /// Counts rows of one of Sesame's tables (tests and diagnostics).
     pub async fn count(&self, table: &str) -> Result<i64> {
+        const TABLES: [&str; 6] = ["users", "interactions", "sessions", "authorization_codes", "tokens", "signing_keys"];
+        let Some(table) = TABLES.into_iter().find(|t| *t == table) else {
+            return Ok(0);
+        };
         let row: AnyRow = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
             .fetch_one(&self.pool)
             .await?;

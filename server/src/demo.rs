@@ -205,7 +205,7 @@ async fn redeem(state: &AppState, row: &DemoRow, cb: &Callback) -> Result<DemoRo
     let token: Value = {
         let response = http
             .post(format!("{base}/token"))
-            .basic_auth(DEMO_CLIENT_ID, Some(state.config.demo_secret()))
+            .basic_auth(DEMO_CLIENT_ID, Some(&state.demo_secret))
             .form(&[
                 ("grant_type", "authorization_code"),
                 ("code", code),

@@ -52,6 +52,8 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
     let db = db::Db::connect(&config.database_url(), config.database.max_connections).await?;
     let keys = keys::Keys::load_or_create(&db).await?;
     let csrf_key = db.secret("csrf_mac_key", crypto::random_token).await?;
+    // Generated, not derived: anyone could compute a secret made of public values.
+    let demo_secret = db.secret("demo_client_secret", crypto::random_token).await?;
     let hasher = password::Hasher::start(&config.password_hashing)?;
     let leptos = LeptosOptions::builder()
         .output_name("sesame")
@@ -60,7 +62,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         .site_addr(config.server.listen)
         .build();
     let clients: HashMap<_, _> = config
-        .all_clients()
+        .all_clients(&demo_secret)
         .into_iter()
         .map(|c| (c.id.clone(), c))
         .collect();
@@ -79,6 +81,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         keys,
         csrf_key: csrf_key.into_bytes(),
         clients,
+        demo_secret,
         leptos,
         http,
         config,
@@ -154,7 +157,7 @@ async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Respo
     );
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     response
 }

@@ -25,6 +25,8 @@ pub struct Inner {
     pub csrf_key: Vec<u8>,
     pub cookies: Cookies,
     pub clients: HashMap<String, ClientConfig>,
+    /// The demo relying party's client secret.
+    pub demo_secret: String,
     pub leptos: LeptosOptions,
     /// Client for the demo's server-to-server calls.
     pub http: reqwest::Client,

@@ -85,9 +85,29 @@ impl Cookies {
     }
 }
 
-/// The anti-forgery token for a browser's secret.
+/// The anti-forgery token for a browser's secret: its MAC, masked with a fresh random pad
+/// so the token differs on every page and compression cannot leak it (BREACH).
 pub fn csrf_token(key: &[u8], browser_secret: &str) -> String {
-    crypto::mac(key, &format!("csrf:{browser_secret}"))
+    let mac = crypto::mac_bytes(key, &format!("csrf:{browser_secret}"));
+    let pad = crypto::random_bytes();
+    let masked: Vec<u8> = mac.iter().zip(pad).map(|(m, p)| m ^ p).collect();
+    format!("{}.{}", crypto::b64(&pad), crypto::b64(&masked))
+}
+
+/// Whether `token` is a masked MAC of the browser's secret.
+fn csrf_token_valid(key: &[u8], browser_secret: &str, token: &str) -> bool {
+    let Some((pad, masked)) = token.split_once('.') else {
+        return false;
+    };
+    let (Some(pad), Some(masked)) = (crypto::b64_decode(pad), crypto::b64_decode(masked)) else {
+        return false;
+    };
+    if pad.len() != 32 || masked.len() != 32 {
+        return false;
+    }
+    let unmasked: Vec<u8> = masked.iter().zip(pad).map(|(m, p)| m ^ p).collect();
+    let expected = crypto::mac_bytes(key, &format!("csrf:{browser_secret}"));
+    subtle::ConstantTimeEq::ct_eq(&unmasked[..], &expected[..]).into()
 }
 
 /// Checks a state-changing request: it must come from our own pages (Fetch Metadata and
@@ -116,7 +136,7 @@ pub fn csrf_ok(
         }
     }
     match cookies.get(headers, CookieName::Csrf) {
-        Some(secret) => crypto::ct_eq(&csrf_token(key, &secret), token),
+        Some(secret) => csrf_token_valid(key, &secret, token),
         None => false,
     }
 }
@@ -215,6 +235,7 @@ mod tests {
             HeaderValue::from_static("sesame_csrf=secret1"),
         );
         let good = csrf_token(key, "secret1");
+        assert_ne!(good, csrf_token(key, "secret1"), "masked afresh each time");
         let origin = "http://localhost:3000";
         assert!(csrf_ok(key, &cookies, &h, &Method::POST, origin, &good));
         assert!(!csrf_ok(key, &cookies, &h, &Method::POST, origin, "forged"));

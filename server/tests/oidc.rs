@@ -82,7 +82,7 @@ async fn unregistered_redirect_uri_gets_an_error_page() {
 }
 
 #[tokio::test]
-async fn duplicated_parameters_are_refused() {
+async fn a_duplicated_redirect_uri_gets_the_error_page() {
     let mut s = TestServer::start().await;
     let r = s
         .get(&format!(
@@ -547,4 +547,117 @@ async fn sign_out_needs_confirmation_and_ends_the_session() {
     assert!(!s.jar.contains_key("sesame_session"));
     assert!(!s.get("/").await.body.contains("ivy"));
     assert_eq!(s.state.db.count("sessions").await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn repeated_state_goes_back_to_the_client_as_invalid_request() {
+    let mut s = TestServer::start().await;
+    let r = s
+        .get(&format!(
+            "/authorize?client_id={CONFIDENTIAL_CLIENT}&redirect_uri={}&response_type=code&scope=openid&state=a&state=b",
+            urlencode(CONFIDENTIAL_REDIRECT)
+        ))
+        .await;
+    let loc = r.location().unwrap();
+    assert_eq!(query_param(&loc, "error").as_deref(), Some("invalid_request"));
+}
+
+#[tokio::test]
+async fn prompt_login_cannot_be_skipped_by_opening_resume() {
+    let mut s = TestServer::start().await;
+    s.code_for_new_user("jack").await;
+    // A cross-site POST carries no SameSite=Lax session cookie: the flow starts as if signed
+    // out, but the session exists when the user's browser opens /authorize/resume.
+    let session = s.jar.remove("sesame_session").unwrap();
+    let r = s.authorize_public("&prompt=login").await;
+    assert_eq!(r.location().as_deref(), Some("/sign-in"));
+    s.jar.insert("sesame_session".into(), session);
+    let resume = s.get("/authorize/resume").await;
+    assert_eq!(resume.location().as_deref(), Some("/sign-in"));
+}
+
+#[tokio::test]
+async fn another_clients_code_is_refused_without_consuming_it() {
+    let mut s = TestServer::start().await;
+    let code = s.code_for_new_user("kate").await;
+    let stolen = s
+        .post_backchannel(
+            "/token",
+            Some((CONFIDENTIAL_CLIENT, CONFIDENTIAL_SECRET)),
+            &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", PUBLIC_REDIRECT)],
+        )
+        .await;
+    assert_eq!(stolen.json()["error"], "invalid_grant");
+    let rightful = s
+        .post_backchannel(
+            "/token",
+            None,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", PUBLIC_REDIRECT),
+                ("client_id", PUBLIC_CLIENT),
+                ("code_verifier", VERIFIER),
+            ],
+        )
+        .await;
+    assert_eq!(rightful.status, StatusCode::OK, "{}", rightful.body);
+}
+
+#[tokio::test]
+async fn a_narrower_refresh_keeps_the_grant_and_lowercase_schemes_work() {
+    let mut s = TestServer::start().await;
+    let code = s.code_for_new_user("liam").await;
+    let first = s
+        .post_backchannel(
+            "/token",
+            None,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", PUBLIC_REDIRECT),
+                ("client_id", PUBLIC_CLIENT),
+                ("code_verifier", VERIFIER),
+            ],
+        )
+        .await
+        .json();
+    let narrow = s
+        .post_backchannel(
+            "/token",
+            None,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", first["refresh_token"].as_str().unwrap()),
+                ("client_id", PUBLIC_CLIENT),
+                ("scope", "email"),
+            ],
+        )
+        .await
+        .json();
+    assert_eq!(narrow["scope"], "email");
+    assert!(narrow.get("id_token").is_none(), "no ID token without openid");
+    let again = s
+        .post_backchannel(
+            "/token",
+            None,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", narrow["refresh_token"].as_str().unwrap()),
+                ("client_id", PUBLIC_CLIENT),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "the grant's full scope survives: {}", again.body);
+    assert!(again.json()["scope"].as_str().unwrap().contains("openid"));
+    // Scheme names are case-insensitive (RFC 7235).
+    let access = again.json()["access_token"].as_str().unwrap().to_string();
+    let req = axum::http::Request::get("/userinfo")
+        .header("authorization", format!("bearer {access}"))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    assert_eq!(s.send(req).await.status, StatusCode::OK);
+    // A token without openid may not read userinfo.
+    let r = s.userinfo(narrow["access_token"].as_str().unwrap()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
 }

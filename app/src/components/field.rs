@@ -14,6 +14,9 @@ fn described_by(name: &str, has_hint: bool, has_error: bool) -> Option<String> {
     (!ids.is_empty()).then(|| ids.join(" "))
 }
 
+// The forms carry `novalidate`: errors are ours (translated, beside the field), not the
+// browser's bubbles.
+
 /// Validation state shared by the two field islands: the server's error first, then the
 /// browser's own check once the user leaves the field.
 fn field_error(
@@ -25,9 +28,17 @@ fn field_error(
     impl Fn(String) + Copy,
 ) {
     let (error, set_error) = signal(initial);
-    let on_blur = move |value: String| set_error.set(rule.check(&value).err());
+    // Only a field the user has typed in is checked when left: merely passing through a
+    // field (or clicking a link below it) must not raise errors and shift the layout.
+    let (dirty, set_dirty) = signal(false);
+    let on_blur = move |value: String| {
+        if dirty.get_untracked() {
+            set_error.set(rule.check(&value).err());
+        }
+    };
     // While an error shows, re-check on every keystroke so it clears as soon as it is fixed.
     let on_input = move |value: String| {
+        set_dirty.set(true);
         if error.get_untracked().is_some() {
             set_error.set(rule.check(&value).err());
         }

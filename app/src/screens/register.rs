@@ -15,7 +15,7 @@ pub fn RegisterScreen(env: PageEnv, state: RegisterState) -> impl IntoView {
     view! {
         <Layout env=env.clone() client=state.client.clone() title=l.text(Msg::RegisterTitle).to_string()>
             <ErrorSummary errors=errors.clone() locale=l/>
-            <form class="form" method="post" action=Register::PATH>
+            <form class="form" method="post" action=Register::PATH novalidate>
                 <CsrfField token=env.csrf.clone()/>
                 <TextField
                     name=Field::Username.name().to_string()

@@ -17,7 +17,7 @@ pub fn SignInScreen(env: PageEnv, state: SignInState) -> impl IntoView {
     view! {
         <Layout env=env.clone() client=state.client.clone() title=l.text(Msg::SignInTitle).to_string()>
             <ErrorSummary errors=errors.clone() locale=l/>
-            <form class="form" method="post" action=SignIn::PATH>
+            <form class="form" method="post" action=SignIn::PATH novalidate>
                 <CsrfField token=env.csrf.clone()/>
                 <TextField
                     name=Field::Identifier.name().to_string()

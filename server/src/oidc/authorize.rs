@@ -41,10 +41,6 @@ pub struct AuthRequest {
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
     pub ui_locales: Option<String>,
-    /// The user must authenticate during this flow (`prompt=login`, or `max_age` exceeded):
-    /// only the session signed in during the interaction counts.
-    #[serde(default)]
-    pub force_login: bool,
 }
 
 impl AuthRequest {
@@ -93,12 +89,17 @@ fn is_pkce_value(s: &str) -> bool {
 
 /// Validates the parameters of an authorization request.
 pub fn parse(state: &AppState, pairs: Vec<(String, String)>) -> Result<AuthRequest, Rejection> {
+    // RFC 6749 §3.1: parameters must not repeat; two readings of one request are how some
+    // peers were bypassed (CVE-2026-9689). A repeated client_id or redirect_uri cannot be
+    // trusted to answer to, so it gets the error page; other repeats go back to the client.
     let mut params: HashMap<String, String> = HashMap::new();
+    let mut repeated: Option<String> = None;
     for (k, v) in pairs {
-        // RFC 6749 §3.1: parameters must not repeat; two readings of one request are how
-        // some peers were bypassed (CVE-2026-9689).
         if params.insert(k.clone(), v).is_some() {
-            return Err(Rejection::Page(ErrorKind::DuplicateParameter, Some(k)));
+            if k == "client_id" || k == "redirect_uri" {
+                return Err(Rejection::Page(ErrorKind::DuplicateParameter, Some(k)));
+            }
+            repeated.get_or_insert(k);
         }
     }
     let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
@@ -133,6 +134,12 @@ pub fn parse(state: &AppState, pairs: Vec<(String, String)>) -> Result<AuthReque
         description: description.to_string(),
     };
     let mode = mode.map_err(|_| fail("invalid_request", "unsupported response_mode"))?;
+    if let Some(k) = repeated {
+        return Err(fail(
+            "invalid_request",
+            &format!("parameter {} is repeated", truncate(&k, 40)),
+        ));
+    }
     if params.contains_key("request") {
         return Err(fail(
             "request_not_supported",
@@ -246,7 +253,6 @@ pub fn parse(state: &AppState, pairs: Vec<(String, String)>) -> Result<AuthReque
         max_age,
         login_hint,
         ui_locales,
-        force_login: false,
     })
 }
 
@@ -296,7 +302,7 @@ async fn start(
         .iter()
         .find(|(k, _)| k == "ui_locales")
         .map(|(_, v)| truncate(v, 128).to_string());
-    let mut req = match parse(state, pairs) {
+    let req = match parse(state, pairs) {
         Ok(req) => req,
         Err(Rejection::Page(kind, detail)) => {
             return Ok(render::page(
@@ -342,7 +348,6 @@ async fn start(
             return complete(state, headers, &req, s).await;
         }
     }
-    req.force_login = session.is_some() && !session_ok;
     let id = random_token();
     if let Some(old) = state.cookies.get(headers, CookieName::Flow) {
         state.db.delete_interaction(&token_hash(&old)).await?;
@@ -425,7 +430,13 @@ async fn resume_inner(state: &AppState, headers: &HeaderMap) -> Result<Response,
     let Some((session, _user)) = current_session(state, headers).await? else {
         return Ok(see_other("/sign-in", &[]));
     };
-    if req.force_login && interaction.session_sid.as_deref() != Some(session.sid.as_str()) {
+    // prompt=login and max_age are checked here again, not only at the start: the session
+    // cookie may not have been sent to /authorize (a cross-site POST), and the user may open
+    // this URL without signing in. Only a session signed in during this flow, or one fresh
+    // enough, completes it.
+    let signed_in_here = interaction.session_sid.as_deref() == Some(session.sid.as_str());
+    let fresh_enough = req.max_age.is_none_or(|m| now() - session.auth_time < m);
+    if !signed_in_here && (req.has_prompt("login") || !fresh_enough) {
         return Ok(see_other("/sign-in", &[]));
     }
     // The client is re-checked here, not only at the start (CVE-2026-3009 class).

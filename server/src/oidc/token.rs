@@ -113,6 +113,12 @@ fn form(body: &[u8]) -> Result<HashMap<String, String>, TokenError> {
     Ok(params)
 }
 
+/// The credentials after an auth scheme name, which is case-insensitive (RFC 7235 §2.1).
+pub fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
+    let (name, rest) = value.split_once(' ')?;
+    name.eq_ignore_ascii_case(scheme).then(|| rest.trim())
+}
+
 /// Identifies and authenticates the client: `client_secret_basic`, `client_secret_post`, or
 /// `none` for public clients. Exactly one method may be used.
 fn authenticate<'a>(
@@ -123,7 +129,7 @@ fn authenticate<'a>(
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "));
+        .and_then(|v| strip_scheme(v, "Basic"));
     let (id, secret) = match (basic, params.get("client_secret")) {
         (Some(_), Some(_)) => {
             return Err(TokenError::InvalidRequest(
@@ -184,7 +190,7 @@ async fn authorization_code(
         .get("code")
         .ok_or(TokenError::InvalidRequest("code is required"))?;
     let now = now();
-    let row = match state.db.redeem_code(&token_hash(code), now).await? {
+    let row = match state.db.redeem_code(&token_hash(code), &client.id, now).await? {
         Redemption::Fresh(row) => row,
         Redemption::Replayed(grant_id) => {
             // A second use means the code leaked: revoke what the first use obtained.
@@ -192,13 +198,15 @@ async fn authorization_code(
             tracing::warn!(client = %client.id, revoked, "authorization code replayed; grant revoked");
             return Err(TokenError::InvalidGrant("the code was already used"));
         }
+        // Another client's code is refused without consuming it, so presenting a leaked
+        // code cannot revoke the rightful client's grant.
+        Redemption::WrongClient => {
+            return Err(TokenError::InvalidGrant(
+                "the code was issued to another client",
+            ))
+        }
         Redemption::Unknown => return Err(TokenError::InvalidGrant("unknown code")),
     };
-    if row.client_id != client.id {
-        return Err(TokenError::InvalidGrant(
-            "the code was issued to another client",
-        ));
-    }
     if row.expires_at <= now {
         return Err(TokenError::InvalidGrant("the code has expired"));
     }
@@ -229,6 +237,7 @@ async fn authorization_code(
     let grant = Grant {
         id: &row.grant_id,
         scope: &row.scope,
+        granted: &row.scope,
         sid: row.sid.as_deref(),
         auth_time: row.auth_time,
         amr: &row.amr,
@@ -246,7 +255,11 @@ async fn refresh_token(
         .get("refresh_token")
         .ok_or(TokenError::InvalidRequest("refresh_token is required"))?;
     let now = now();
-    let row: TokenRow = match state.db.redeem_refresh(&token_hash(presented), now).await? {
+    let row: TokenRow = match state
+        .db
+        .redeem_refresh(&token_hash(presented), &client.id, now)
+        .await?
+    {
         Redemption::Fresh(row) => row,
         Redemption::Replayed(grant_id) => {
             let revoked = state.db.revoke_grant(&grant_id, now).await?;
@@ -255,13 +268,13 @@ async fn refresh_token(
                 "the refresh token is no longer valid",
             ));
         }
+        Redemption::WrongClient => {
+            return Err(TokenError::InvalidGrant(
+                "the token was issued to another client",
+            ))
+        }
         Redemption::Unknown => return Err(TokenError::InvalidGrant("unknown refresh token")),
     };
-    if row.client_id != client.id {
-        return Err(TokenError::InvalidGrant(
-            "the token was issued to another client",
-        ));
-    }
     if row.expires_at <= now || row.revoked_at.is_some() {
         return Err(TokenError::InvalidGrant("the refresh token has expired"));
     }
@@ -285,6 +298,7 @@ async fn refresh_token(
     let grant = Grant {
         id: &row.grant_id,
         scope: &scope,
+        granted: &row.scope,
         sid: row.sid.as_deref(),
         auth_time: row.auth_time,
         amr: &row.amr,
@@ -296,23 +310,26 @@ async fn refresh_token(
 /// What one grant carries from the authorization to every token of it.
 struct Grant<'a> {
     id: &'a str,
+    /// The scope of this token response (a refresh may narrow it).
     scope: &'a str,
+    /// The scope of the whole grant: a new refresh token keeps it (RFC 6749 §6).
+    granted: &'a str,
     sid: Option<&'a str>,
     auth_time: i64,
     amr: &'a str,
     nonce: Option<&'a str>,
 }
 
-async fn issue(
+async fn issue<'a>(
     state: &AppState,
     client: &ClientConfig,
     user: &UserRow,
-    grant: &Grant<'_>,
+    grant: &Grant<'a>,
 ) -> Result<Value, TokenError> {
     let now = now();
     let ttl = &state.config.tokens;
     let access = random_token();
-    let store = |hash: String, kind: &'static str, expires_at: i64| async move {
+    let store = |hash: String, kind: &'static str, scope: &'a str, expires_at: i64| async move {
         state
             .db
             .insert_token(&NewToken {
@@ -321,7 +338,7 @@ async fn issue(
                 grant_id: grant.id,
                 client_id: &client.id,
                 user_id: &user.id,
-                scope: grant.scope,
+                scope,
                 sid: grant.sid,
                 auth_time: grant.auth_time,
                 amr: grant.amr,
@@ -334,15 +351,17 @@ async fn issue(
     store(
         token_hash(&access),
         "access",
+        grant.scope,
         now + ttl.access_token_ttl_secs,
     )
     .await?;
     let scopes: Vec<&str> = grant.scope.split(' ').collect();
-    let refresh = if scopes.contains(&"offline_access") {
+    let refresh = if grant.granted.split(' ').any(|s| s == "offline_access") {
         let refresh = random_token();
         store(
             token_hash(&refresh),
             "refresh",
+            grant.granted,
             now + ttl.refresh_token_ttl_secs,
         )
         .await?;
@@ -350,6 +369,18 @@ async fn issue(
     } else {
         None
     };
+    let mut body = Map::new();
+    body.insert("access_token".into(), json!(access));
+    body.insert("token_type".into(), json!("Bearer"));
+    body.insert("expires_in".into(), json!(ttl.access_token_ttl_secs));
+    body.insert("scope".into(), json!(grant.scope));
+    if let Some(refresh) = refresh {
+        body.insert("refresh_token".into(), json!(refresh));
+    }
+    // A refresh that narrows the scope below openid gets no ID token.
+    if !scopes.contains(&"openid") {
+        return Ok(Value::Object(body));
+    }
     let mut claims = Map::new();
     claims.insert("iss".into(), json!(state.issuer));
     claims.insert("sub".into(), json!(user.id));
@@ -371,17 +402,8 @@ async fn issue(
         .keys
         .sign(&client.id_token_signed_response_alg, "JWT", claims)
         .map_err(AppError::from)?;
-    let mut body = json!({
-        "access_token": access,
-        "token_type": "Bearer",
-        "expires_in": ttl.access_token_ttl_secs,
-        "id_token": id_token,
-        "scope": grant.scope,
-    });
-    if let (Some(refresh), Some(obj)) = (refresh, body.as_object_mut()) {
-        obj.insert("refresh_token".into(), json!(refresh));
-    }
-    Ok(body)
+    body.insert("id_token".into(), json!(id_token));
+    Ok(Value::Object(body))
 }
 
 /// The profile claims of `user` that `scopes` release (OpenID Connect Core §5.4).

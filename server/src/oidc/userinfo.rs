@@ -26,8 +26,8 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_string())
+        .and_then(|v| crate::oidc::token::strip_scheme(v, "Bearer"))
+        .map(String::from)
 }
 
 /// `GET /userinfo`.
@@ -59,13 +59,25 @@ async fn answer(state: &AppState, token: Option<String>) -> Response {
         return unauthorized(None);
     };
     match lookup(state, &token).await {
-        Ok(Some(body)) => ([(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response(),
+        Ok(Some(Err(()))) => (
+            StatusCode::FORBIDDEN,
+            [(
+                header::WWW_AUTHENTICATE,
+                "Bearer realm=\"sesame\", error=\"insufficient_scope\", scope=\"openid\"",
+            )],
+        )
+            .into_response(),
+        Ok(Some(Ok(body))) => ([(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response(),
         Ok(None) => unauthorized(Some("invalid_token")),
         Err(e) => e.into_response(),
     }
 }
 
-async fn lookup(state: &AppState, token: &str) -> Result<Option<serde_json::Value>, AppError> {
+/// `None`: no valid token; `Some(Err(()))`: valid but without the `openid` scope.
+async fn lookup(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<Result<serde_json::Value, ()>>, AppError> {
     let Some(row) = state.db.token(&token_hash(token)).await? else {
         return Ok(None);
     };
@@ -74,7 +86,7 @@ async fn lookup(state: &AppState, token: &str) -> Result<Option<serde_json::Valu
     }
     let scopes: Vec<&str> = row.scope.split(' ').collect();
     if !scopes.contains(&"openid") {
-        return Ok(None);
+        return Ok(Some(Err(())));
     }
     let Some(user) = state.db.user_by_id(&row.user_id).await? else {
         return Ok(None);
@@ -82,5 +94,5 @@ async fn lookup(state: &AppState, token: &str) -> Result<Option<serde_json::Valu
     let mut body = serde_json::Map::new();
     body.insert("sub".into(), json!(user.id));
     body.extend(user_claims(&user, &scopes));
-    Ok(Some(serde_json::Value::Object(body)))
+    Ok(Some(Ok(serde_json::Value::Object(body))))
 }
