@@ -1,7 +1,7 @@
 // The story of the README: open /demo, sign up through Sesame, see the claims and the
 // userinfo response, sign out, sign in again with the same account.
 import { expect, test } from "@playwright/test";
-import { PASSWORD, register, signIn, uniqueName } from "./helpers";
+import { PASSWORD, register, settle, signIn, uniqueName } from "./helpers";
 
 test("sign up, sign out and sign in again through the demo relying party", async ({ page }, info) => {
   const username = uniqueName("demo", info);
@@ -71,6 +71,7 @@ test("a wrong password keeps the user on the screen with the identifier kept", a
 
 test("fields validate as the user types once hydrated, and on submit without JavaScript", async ({ page }, info) => {
   await page.goto("/register");
+  await settle(page, info);
   await page.getByLabel("Username").fill("ab");
   await page.getByLabel("Email").fill("not-an-email");
   await page.getByLabel("Password", { exact: true }).fill("short");
@@ -119,6 +120,7 @@ test("the language follows ui_locales and the picker", async ({ page }, info) =>
 
 test("the password toggle reveals the password only when hydrated", async ({ page }, info) => {
   await page.goto("/sign-in");
+  await settle(page, info);
   const password = page.getByLabel("Password", { exact: true });
   await password.fill("secret value");
   const toggle = page.getByRole("button", { name: "Show password" });

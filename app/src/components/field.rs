@@ -24,16 +24,16 @@ fn field_error(
     rule: Rule,
 ) -> (
     ReadSignal<Option<UiError>>,
-    impl Fn(String) + Copy,
+    impl Fn(web_sys::FocusEvent) + Copy,
     impl Fn(String) + Copy,
 ) {
     let (error, set_error) = signal(initial);
     // Only a field the user has typed in is checked when left: merely passing through a
     // field (or clicking a link below it) must not raise errors and shift the layout.
     let (dirty, set_dirty) = signal(false);
-    let on_blur = move |value: String| {
-        if dirty.get_untracked() {
-            set_error.set(rule.check(&value).err());
+    let on_blur = move |ev: web_sys::FocusEvent| {
+        if dirty.get_untracked() && !leaving_for_action(&ev) {
+            set_error.set(rule.check(&event_target_value(&ev)).err());
         }
     };
     // While an error shows, re-check on every keystroke so it clears as soon as it is fixed.
@@ -44,6 +44,16 @@ fn field_error(
         }
     };
     (error, on_blur, on_input)
+}
+
+/// Whether focus moves to a button or link: an error appearing then would shift the layout
+/// under the pointer and swallow the click (the server checks on submit anyway).
+fn leaving_for_action(ev: &web_sys::FocusEvent) -> bool {
+    use wasm_bindgen::JsCast;
+    ev.related_target().is_some_and(|t| {
+        t.dyn_ref::<web_sys::HtmlButtonElement>().is_some()
+            || t.dyn_ref::<web_sys::HtmlAnchorElement>().is_some()
+    })
 }
 
 /// A labelled text input with hint, error and instant validation.
@@ -95,7 +105,7 @@ pub fn TextField(
                 autocapitalize="none"
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                 aria-describedby=describedby
-                on:blur=move |ev| on_blur(event_target_value(&ev))
+                on:blur=on_blur
                 on:input=move |ev| on_input(event_target_value(&ev))
             />
             <p class="field-error" id=error_id aria-live="polite">
@@ -149,7 +159,7 @@ pub fn PasswordField(
                     autocapitalize="none"
                     aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                     aria-describedby=describedby
-                    on:blur=move |ev| on_blur(event_target_value(&ev))
+                    on:blur=on_blur
                     on:input=move |ev| on_input(event_target_value(&ev))
                 />
                 <button
