@@ -365,7 +365,11 @@ impl Config {
                     format!("`{DEMO_CLIENT_ID}` is reserved for the demo"),
                 ));
             }
-            if client.secret.as_ref().is_some_and(|s| s.0.chars().count() < 12) {
+            if client
+                .secret
+                .as_ref()
+                .is_some_and(|s| s.0.chars().count() < 12)
+            {
                 return Err(key(&at("secret"), "must be at least 12 characters".into()));
             }
             if !client.first_party {

@@ -643,7 +643,14 @@ impl Db {
 
     /// Counts rows of one of Sesame's tables (tests and diagnostics).
     pub async fn count(&self, table: &str) -> Result<i64> {
-        const TABLES: [&str; 6] = ["users", "interactions", "sessions", "authorization_codes", "tokens", "signing_keys"];
+        const TABLES: [&str; 6] = [
+            "users",
+            "interactions",
+            "sessions",
+            "authorization_codes",
+            "tokens",
+            "signing_keys",
+        ];
         let Some(table) = TABLES.into_iter().find(|t| *t == table) else {
             return Ok(0);
         };

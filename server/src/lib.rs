@@ -53,7 +53,9 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
     let keys = keys::Keys::load_or_create(&db).await?;
     let csrf_key = db.secret("csrf_mac_key", crypto::random_token).await?;
     // Generated, not derived: anyone could compute a secret made of public values.
-    let demo_secret = db.secret("demo_client_secret", crypto::random_token).await?;
+    let demo_secret = db
+        .secret("demo_client_secret", crypto::random_token)
+        .await?;
     let hasher = password::Hasher::start(&config.password_hashing)?;
     let leptos = LeptosOptions::builder()
         .output_name("sesame")

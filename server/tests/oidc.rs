@@ -559,7 +559,10 @@ async fn repeated_state_goes_back_to_the_client_as_invalid_request() {
         ))
         .await;
     let loc = r.location().unwrap();
-    assert_eq!(query_param(&loc, "error").as_deref(), Some("invalid_request"));
+    assert_eq!(
+        query_param(&loc, "error").as_deref(),
+        Some("invalid_request")
+    );
 }
 
 #[tokio::test]
@@ -584,7 +587,11 @@ async fn another_clients_code_is_refused_without_consuming_it() {
         .post_backchannel(
             "/token",
             Some((CONFIDENTIAL_CLIENT, CONFIDENTIAL_SECRET)),
-            &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", PUBLIC_REDIRECT)],
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", PUBLIC_REDIRECT),
+            ],
         )
         .await;
     assert_eq!(stolen.json()["error"], "invalid_grant");
@@ -636,7 +643,10 @@ async fn a_narrower_refresh_keeps_the_grant_and_lowercase_schemes_work() {
         .await
         .json();
     assert_eq!(narrow["scope"], "email");
-    assert!(narrow.get("id_token").is_none(), "no ID token without openid");
+    assert!(
+        narrow.get("id_token").is_none(),
+        "no ID token without openid"
+    );
     let again = s
         .post_backchannel(
             "/token",
@@ -648,7 +658,12 @@ async fn a_narrower_refresh_keeps_the_grant_and_lowercase_schemes_work() {
             ],
         )
         .await;
-    assert_eq!(again.status, StatusCode::OK, "the grant's full scope survives: {}", again.body);
+    assert_eq!(
+        again.status,
+        StatusCode::OK,
+        "the grant's full scope survives: {}",
+        again.body
+    );
     assert!(again.json()["scope"].as_str().unwrap().contains("openid"));
     // Scheme names are case-insensitive (RFC 7235).
     let access = again.json()["access_token"].as_str().unwrap().to_string();

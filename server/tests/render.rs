@@ -14,20 +14,30 @@ fn render(screen: Screen, locale: Locale) -> String {
 /// Every `<label for=X>` has an element with `id=X`, and every visible input has a label.
 fn assert_labels(html: &str, name: &str) {
     for part in html.split("<label").skip(1) {
-        let Some(at) = part.find("for=\"") else { continue };
+        let Some(at) = part.find("for=\"") else {
+            continue;
+        };
         let id = &part[at + 5..];
         let id = &id[..id.find('"').unwrap()];
-        assert!(html.contains(&format!("id=\"{id}\"")), "{name}: label for missing #{id}");
+        assert!(
+            html.contains(&format!("id=\"{id}\"")),
+            "{name}: label for missing #{id}"
+        );
     }
     for part in html.split("<input").skip(1) {
         let tag = &part[..part.find('>').unwrap()];
         if tag.contains("type=\"hidden\"") {
             continue;
         }
-        let id_at = tag.find(" id=\"").unwrap_or_else(|| panic!("{name}: input without id: {tag}"));
+        let id_at = tag
+            .find(" id=\"")
+            .unwrap_or_else(|| panic!("{name}: input without id: {tag}"));
         let id = &tag[id_at + 5..];
         let id = &id[..id.find('"').unwrap()];
-        assert!(html.contains(&format!("for=\"{id}\"")), "{name}: input #{id} has no label");
+        assert!(
+            html.contains(&format!("for=\"{id}\"")),
+            "{name}: input #{id} has no label"
+        );
     }
 }
 
@@ -37,11 +47,20 @@ fn every_fixture_renders_in_every_language() {
         for locale in Locale::ALL {
             let html = render(screen.clone(), locale);
             assert!(html.starts_with("<!DOCTYPE html>"), "{name}");
-            assert!(html.contains(&format!("<html lang=\"{}\"", locale.tag())), "{name}");
+            assert!(
+                html.contains(&format!("<html lang=\"{}\"", locale.tag())),
+                "{name}"
+            );
             assert!(html.contains("<title>"), "{name}");
             assert!(html.contains("id=\"main\""), "{name}: skip-link target");
-            assert!(html.contains("nonce=\"test-nonce\""), "{name}: hydration script nonce");
-            assert!(!html.contains("{n}"), "{name}/{locale:?}: unfilled placeholder");
+            assert!(
+                html.contains("nonce=\"test-nonce\""),
+                "{name}: hydration script nonce"
+            );
+            assert!(
+                !html.contains("{n}"),
+                "{name}/{locale:?}: unfilled placeholder"
+            );
             assert_labels(&html, name);
         }
     }

@@ -190,7 +190,11 @@ async fn authorization_code(
         .get("code")
         .ok_or(TokenError::InvalidRequest("code is required"))?;
     let now = now();
-    let row = match state.db.redeem_code(&token_hash(code), &client.id, now).await? {
+    let row = match state
+        .db
+        .redeem_code(&token_hash(code), &client.id, now)
+        .await?
+    {
         Redemption::Fresh(row) => row,
         Redemption::Replayed(grant_id) => {
             // A second use means the code leaked: revoke what the first use obtained.

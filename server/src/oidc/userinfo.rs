@@ -67,7 +67,9 @@ async fn answer(state: &AppState, token: Option<String>) -> Response {
             )],
         )
             .into_response(),
-        Ok(Some(Ok(body))) => ([(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response(),
+        Ok(Some(Ok(body))) => {
+            ([(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
+        }
         Ok(None) => unauthorized(Some("invalid_token")),
         Err(e) => e.into_response(),
     }
