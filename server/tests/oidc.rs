@@ -148,19 +148,7 @@ async fn public_clients_must_use_pkce() {
 async fn full_code_flow_with_pkce() {
     let mut s = TestServer::start().await;
     let code = s.code_for_new_user("alice").await;
-    let t = s
-        .post_backchannel(
-            "/token",
-            None,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", PUBLIC_REDIRECT),
-                ("client_id", PUBLIC_CLIENT),
-                ("code_verifier", VERIFIER),
-            ],
-        )
-        .await;
+    let t = s.exchange_public(&code).await;
     assert_eq!(t.status, StatusCode::OK, "{}", t.body);
     assert_eq!(t.headers["cache-control"], "no-store");
     let body = t.json();
@@ -284,20 +272,7 @@ async fn code_exchange_checks_verifier_redirect_uri_and_client() {
 async fn refresh_tokens_rotate_and_reuse_revokes_the_grant() {
     let mut s = TestServer::start().await;
     let code = s.code_for_new_user("carol").await;
-    let first = s
-        .post_backchannel(
-            "/token",
-            None,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", PUBLIC_REDIRECT),
-                ("client_id", PUBLIC_CLIENT),
-                ("code_verifier", VERIFIER),
-            ],
-        )
-        .await
-        .json();
+    let first = s.exchange_public(&code).await.json();
     let r1 = first["refresh_token"].as_str().unwrap().to_string();
     let refresh = |token: String| {
         vec![
@@ -595,19 +570,7 @@ async fn another_clients_code_is_refused_without_consuming_it() {
         )
         .await;
     assert_eq!(stolen.json()["error"], "invalid_grant");
-    let rightful = s
-        .post_backchannel(
-            "/token",
-            None,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", PUBLIC_REDIRECT),
-                ("client_id", PUBLIC_CLIENT),
-                ("code_verifier", VERIFIER),
-            ],
-        )
-        .await;
+    let rightful = s.exchange_public(&code).await;
     assert_eq!(rightful.status, StatusCode::OK, "{}", rightful.body);
 }
 
@@ -615,20 +578,7 @@ async fn another_clients_code_is_refused_without_consuming_it() {
 async fn a_narrower_refresh_keeps_the_grant_and_lowercase_schemes_work() {
     let mut s = TestServer::start().await;
     let code = s.code_for_new_user("liam").await;
-    let first = s
-        .post_backchannel(
-            "/token",
-            None,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", PUBLIC_REDIRECT),
-                ("client_id", PUBLIC_CLIENT),
-                ("code_verifier", VERIFIER),
-            ],
-        )
-        .await
-        .json();
+    let first = s.exchange_public(&code).await.json();
     let narrow = s
         .post_backchannel(
             "/token",

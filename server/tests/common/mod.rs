@@ -179,6 +179,22 @@ impl TestServer {
             .await
     }
 
+    /// Redeems `code` as the public client, with the PKCE verifier.
+    pub async fn exchange_public(&mut self, code: &str) -> Answer {
+        self.post_backchannel(
+            "/token",
+            None,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", PUBLIC_REDIRECT),
+                ("client_id", PUBLIC_CLIENT),
+                ("code_verifier", VERIFIER),
+            ],
+        )
+        .await
+    }
+
     pub async fn userinfo(&mut self, access_token: &str) -> Answer {
         let req = Request::get("/userinfo")
             .header(header::AUTHORIZATION, format!("Bearer {access_token}"))
