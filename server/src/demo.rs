@@ -159,18 +159,13 @@ pub async fn callback(
         Err(e) => return render::internal_error(&state, &headers, e),
     };
     let outcome = redeem(&state, &row, &cb).await;
-    let verifier_used = DemoRow {
-        state: None,
-        nonce: None,
-        code_verifier: None,
-        ..Default::default()
-    };
     row = match outcome {
         Ok(done) => done,
         Err(DemoError::Internal(e)) => return render::internal_error(&state, &headers, e),
+        // The one-time values (state, nonce, verifier) are dropped either way.
         Err(e) => DemoRow {
             error: Some(e.to_string()),
-            ..verifier_used
+            ..Default::default()
         },
     };
     let now = now();
