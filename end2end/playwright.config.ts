@@ -36,13 +36,29 @@ export default defineConfig({
     { name: "no-js", use: { javaScriptEnabled: false } },
     { name: "hydrated", use: { javaScriptEnabled: true } },
   ],
-  webServer: process.env.SESAME_E2E_URL
-    ? undefined
-    : {
-        command: "target/debug/sesame --config end2end/sesame-e2e.toml",
-        cwd: "..",
-        url: `${BASE_URL}/health`,
-        reuseExistingServer: true,
-        timeout: 60_000,
-      },
+  // Started in this order, each once the one before is up; commands run in this directory
+  // unless they set `cwd`.
+  webServer: [
+    // The SMTP server Sesame's mail goes to; it empties target/e2e-mail when it starts, and
+    // tests/mail.ts reads what it writes there. Debian's python3 has aiosmtpd (scripts/test.sh).
+    {
+      name: "MailSink",
+      command: "/usr/bin/python3 ../scripts/lib/mail_sink.py --listen 127.0.0.1:2525 --dir ../target/e2e-mail",
+      port: 2525,
+      reuseExistingServer: false,
+      timeout: 10_000,
+      gracefulShutdown: { signal: "SIGTERM", timeout: 2_000 },
+    },
+    ...(process.env.SESAME_E2E_URL
+      ? []
+      : [
+          {
+            command: "target/debug/sesame --config end2end/sesame-e2e.toml",
+            cwd: "..",
+            url: `${BASE_URL}/health`,
+            reuseExistingServer: true,
+            timeout: 60_000,
+          },
+        ]),
+  ],
 });

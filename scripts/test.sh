@@ -9,6 +9,15 @@ source scripts/lib/toolchain.sh
 started=$(date +%s)
 
 ensure_system_packages pkg-config libssl-dev chromium
+# The SMTP server the end-to-end tests receive Sesame's mail with (scripts/lib/mail_sink.py).
+step "Mail sink for the end-to-end tests (Debian's python3-aiosmtpd)"
+if /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
+  note "present"
+else
+  apt_install python3-aiosmtpd
+  /usr/bin/python3 -c 'import aiosmtpd' || { echo "python3-aiosmtpd is installed but /usr/bin/python3 cannot import it" >&2; exit 1; }
+  note "installed"
+fi
 ensure_build_tools
 ensure_trunk
 cargo_t() { rustup run "$SESAME_TOOLCHAIN" cargo "$@"; }

@@ -35,6 +35,50 @@ pub struct ClientInfo {
     pub logo_uri: Option<String>,
 }
 
+/// A kind of identifier a user signs up or in with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentifierKind {
+    Username,
+    Email,
+    Phone,
+}
+
+impl IdentifierKind {
+    /// The label of an input that accepts any of `kinds`.
+    pub fn label(kinds: &[IdentifierKind]) -> Msg {
+        use IdentifierKind::*;
+        let has = |k| kinds.contains(&k);
+        match (has(Username), has(Email), has(Phone)) {
+            (true, false, false) => Msg::UsernameLabel,
+            (false, true, false) => Msg::EmailLabel,
+            (false, false, true) => Msg::PhoneLabel,
+            (true, true, false) => Msg::IdentifierLabel,
+            (false, true, true) => Msg::EmailOrPhoneLabel,
+            (true, false, true) => Msg::UsernameOrPhoneLabel,
+            _ => Msg::AnyIdentifierLabel,
+        }
+    }
+
+    /// The `autocomplete` token of an input for `kinds`.
+    pub fn autocomplete(kinds: &[IdentifierKind]) -> &'static str {
+        match kinds {
+            [IdentifierKind::Email] => "email",
+            [IdentifierKind::Phone] => "tel",
+            _ => "username",
+        }
+    }
+
+    /// The `type` of an input for `kinds`.
+    pub fn input_type(kinds: &[IdentifierKind]) -> &'static str {
+        match kinds {
+            [IdentifierKind::Email] => "email",
+            [IdentifierKind::Phone] => "tel",
+            _ => "text",
+        }
+    }
+}
+
 /// A form field that can carry an error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Field {
@@ -42,8 +86,11 @@ pub enum Field {
     Password,
     Username,
     Email,
+    Phone,
     NewPassword,
     ConfirmPassword,
+    Code,
+    Terms,
 }
 
 impl Field {
@@ -54,19 +101,38 @@ impl Field {
             Field::Password => "password",
             Field::Username => "username",
             Field::Email => "email",
+            Field::Phone => "phone",
             Field::NewPassword => "new_password",
             Field::ConfirmPassword => "confirm_password",
+            Field::Code => "code",
+            Field::Terms => "terms",
+        }
+    }
+
+    /// The field of an identifier kind on the registration form.
+    pub fn of_kind(kind: IdentifierKind) -> Field {
+        match kind {
+            IdentifierKind::Username => Field::Username,
+            IdentifierKind::Email => Field::Email,
+            IdentifierKind::Phone => Field::Phone,
         }
     }
 }
 
 /// An error the UI shows, as data: each variant maps to one translated message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "error", rename_all = "snake_case")]
 pub enum UiError {
     #[error("required")]
     Required,
     #[error("invalid email")]
     InvalidEmail,
+    #[error("invalid phone")]
+    InvalidPhone,
+    #[error("email not accepted")]
+    EmailNotAccepted,
+    #[error("identifier not accepted")]
+    IdentifierNotAccepted,
     #[error("invalid username")]
     InvalidUsername,
     #[error("username too short")]
@@ -77,6 +143,12 @@ pub enum UiError {
     PasswordTooShort { min: usize },
     #[error("password too long")]
     PasswordTooLong { max: usize },
+    #[error("password too common")]
+    PasswordCommon,
+    #[error("password contains personal information")]
+    PasswordPersonal,
+    #[error("password needs more kinds of characters")]
+    PasswordClasses { min: usize },
     #[error("passwords differ")]
     PasswordMismatch,
     #[error("username or email required")]
@@ -85,8 +157,26 @@ pub enum UiError {
     UsernameTaken,
     #[error("email taken")]
     EmailTaken,
+    #[error("phone taken")]
+    PhoneTaken,
     #[error("invalid credentials")]
     InvalidCredentials,
+    #[error("wrong code")]
+    CodeInvalid,
+    #[error("code expired")]
+    CodeExpired,
+    #[error("too many wrong codes")]
+    CodeAttemptsExceeded,
+    #[error("wait before resending")]
+    ResendWait { seconds: i64 },
+    #[error("too many messages")]
+    SendLimit { minutes: i64 },
+    #[error("message could not be sent")]
+    SendFailed,
+    #[error("identifier locked")]
+    Locked { minutes: i64 },
+    #[error("terms not accepted")]
+    TermsRequired,
     #[error("form expired")]
     FormExpired,
     #[error("too many attempts")]
@@ -100,24 +190,48 @@ pub enum UiError {
 impl UiError {
     /// The message in `locale`.
     pub fn message(&self, locale: Locale) -> String {
+        let t = |m| locale.text(m).to_string();
         match self {
-            UiError::Required => locale.text(Msg::ErrRequired).into(),
-            UiError::InvalidEmail => locale.text(Msg::ErrInvalidEmail).into(),
-            UiError::InvalidUsername => locale.text(Msg::ErrInvalidUsername).into(),
+            UiError::Required => t(Msg::ErrRequired),
+            UiError::InvalidEmail => t(Msg::ErrInvalidEmail),
+            UiError::InvalidPhone => t(Msg::ErrInvalidPhone),
+            UiError::EmailNotAccepted => t(Msg::ErrEmailNotAccepted),
+            UiError::IdentifierNotAccepted => t(Msg::ErrIdentifierNotAccepted),
+            UiError::InvalidUsername => t(Msg::ErrInvalidUsername),
             UiError::UsernameTooShort { min } => locale.text_n(Msg::ErrUsernameTooShort, min),
             UiError::UsernameTooLong { max } => locale.text_n(Msg::ErrUsernameTooLong, max),
             UiError::PasswordTooShort { min } => locale.text_n(Msg::ErrPasswordTooShort, min),
             UiError::PasswordTooLong { max } => locale.text_n(Msg::ErrPasswordTooLong, max),
-            UiError::PasswordMismatch => locale.text(Msg::ErrPasswordMismatch).into(),
-            UiError::UsernameOrEmailRequired => locale.text(Msg::ErrUsernameOrEmailRequired).into(),
-            UiError::UsernameTaken => locale.text(Msg::ErrUsernameTaken).into(),
-            UiError::EmailTaken => locale.text(Msg::ErrEmailTaken).into(),
-            UiError::InvalidCredentials => locale.text(Msg::ErrInvalidCredentials).into(),
-            UiError::FormExpired => locale.text(Msg::ErrFormExpired).into(),
-            UiError::TooManyAttempts => locale.text(Msg::ErrTooManyAttempts).into(),
-            UiError::Busy => locale.text(Msg::ErrBusy).into(),
-            UiError::Internal => locale.text(Msg::ErrInternal).into(),
+            UiError::PasswordCommon => t(Msg::ErrPasswordCommon),
+            UiError::PasswordPersonal => t(Msg::ErrPasswordPersonal),
+            UiError::PasswordClasses { min } => locale.text_n(Msg::ErrPasswordClasses, min),
+            UiError::PasswordMismatch => t(Msg::ErrPasswordMismatch),
+            UiError::UsernameOrEmailRequired => t(Msg::ErrUsernameOrEmailRequired),
+            UiError::UsernameTaken => t(Msg::ErrUsernameTaken),
+            UiError::EmailTaken => t(Msg::ErrEmailTaken),
+            UiError::PhoneTaken => t(Msg::ErrPhoneTaken),
+            UiError::InvalidCredentials => t(Msg::ErrInvalidCredentials),
+            UiError::CodeInvalid => t(Msg::ErrCodeInvalid),
+            UiError::CodeExpired => t(Msg::ErrCodeExpired),
+            UiError::CodeAttemptsExceeded => t(Msg::ErrCodeAttemptsExceeded),
+            UiError::ResendWait { seconds } => locale.text_n(Msg::ErrResendWait, seconds),
+            UiError::SendLimit { minutes } => locale.text_n(Msg::ErrSendLimit, minutes),
+            UiError::SendFailed => t(Msg::ErrSendFailed),
+            UiError::Locked { minutes } => locale.text_n(Msg::ErrLocked, minutes),
+            UiError::TermsRequired => t(Msg::ErrTermsRequired),
+            UiError::FormExpired => t(Msg::ErrFormExpired),
+            UiError::TooManyAttempts => t(Msg::ErrTooManyAttempts),
+            UiError::Busy => t(Msg::ErrBusy),
+            UiError::Internal => t(Msg::ErrInternal),
         }
+    }
+
+    /// A stable machine-readable code (the Experience API's `error` field).
+    pub fn code(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(String::from))
+            .unwrap_or_else(|| "internal".into())
     }
 }
 
@@ -158,24 +272,48 @@ impl FormErrors {
             form: Some(error),
         }
     }
+
+    /// One field's error.
+    pub fn field(field: Field, error: UiError) -> Self {
+        Self {
+            fields: vec![(field, error)],
+            form: None,
+        }
+    }
+}
+
+/// The password rules the browser can check before the server does (the server adds the
+/// common-password and personal-information checks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordRules {
+    pub min: usize,
+    pub max: usize,
+    /// Character classes required (lower, upper, digit, symbol).
+    pub classes: usize,
+}
+
+impl Default for PasswordRules {
+    fn default() -> Self {
+        Self {
+            min: 8,
+            max: 256,
+            classes: 1,
+        }
+    }
 }
 
 /// Field rules that run in the browser (instant feedback) and on the server (authority).
 pub mod rules {
-    use super::UiError;
+    use super::{PasswordRules, UiError};
 
-    /// Shortest password accepted.
-    pub const PASSWORD_MIN: usize = 8;
-    /// Longest password accepted (longer input is refused, never truncated).
-    pub const PASSWORD_MAX: usize = 256;
-    /// Shortest username.
-    pub const USERNAME_MIN: usize = 3;
-    /// Longest username.
-    pub const USERNAME_MAX: usize = 32;
+    /// Longest password accepted anywhere (longer input is refused, never truncated).
+    pub const PASSWORD_MAX: usize = 1024;
     /// Longest email address (RFC 5321 path limit).
     pub const EMAIL_MAX: usize = 254;
     /// Longest identifier accepted on the sign-in form.
     pub const IDENTIFIER_MAX: usize = 254;
+    /// Longest username any policy allows.
+    pub const USERNAME_MAX: usize = 128;
 
     /// A required value must contain something other than white space.
     pub fn required(value: &str) -> Result<(), UiError> {
@@ -186,30 +324,39 @@ pub mod rules {
         }
     }
 
-    /// Passwords are counted in Unicode code points (NIST SP 800-63B).
-    pub fn password(value: &str) -> Result<(), UiError> {
+    /// How many of the four character classes `value` uses.
+    pub fn character_classes(value: &str) -> usize {
+        [
+            value.chars().any(char::is_lowercase),
+            value.chars().any(char::is_uppercase),
+            value.chars().any(|c| c.is_numeric()),
+            value
+                .chars()
+                .any(|c| !c.is_alphanumeric() && !c.is_whitespace()),
+        ]
+        .into_iter()
+        .filter(|b| *b)
+        .count()
+    }
+
+    /// Length and character classes; passwords are counted in Unicode code points (NIST SP
+    /// 800-63B).
+    pub fn password(value: &str, rules: PasswordRules) -> Result<(), UiError> {
         required(value)?;
         let n = value.chars().count();
-        if n < PASSWORD_MIN {
-            Err(UiError::PasswordTooShort { min: PASSWORD_MIN })
-        } else if n > PASSWORD_MAX {
-            Err(UiError::PasswordTooLong { max: PASSWORD_MAX })
+        if n < rules.min {
+            Err(UiError::PasswordTooShort { min: rules.min })
+        } else if n > rules.max {
+            Err(UiError::PasswordTooLong { max: rules.max })
+        } else if character_classes(value) < rules.classes {
+            Err(UiError::PasswordClasses { min: rules.classes })
         } else {
             Ok(())
         }
     }
 
-    /// A username starts with a letter and holds letters, digits, `.`, `-`, `_`.
-    pub fn username(value: &str) -> Result<(), UiError> {
-        let v = value.trim();
-        required(v)?;
-        let n = v.chars().count();
-        if n < USERNAME_MIN {
-            return Err(UiError::UsernameTooShort { min: USERNAME_MIN });
-        }
-        if n > USERNAME_MAX {
-            return Err(UiError::UsernameTooLong { max: USERNAME_MAX });
-        }
+    /// Letters, digits, `.`, `-`, `_`, starting with a letter (checked on the folded form).
+    pub fn username_chars(v: &str) -> Result<(), UiError> {
         let mut chars = v.chars();
         let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
         let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
@@ -220,11 +367,35 @@ pub mod rules {
         }
     }
 
+    /// A username of `min..=max` characters.
+    pub fn username(value: &str, min: usize, max: usize) -> Result<(), UiError> {
+        let v = value.trim();
+        required(v)?;
+        let n = v.chars().count();
+        if n < min {
+            return Err(UiError::UsernameTooShort { min });
+        }
+        if n > max {
+            return Err(UiError::UsernameTooLong { max });
+        }
+        // Full-width and upper-case letters are accepted: the server folds them.
+        let lowered: String = v.chars().map(fold_width).collect::<String>().to_lowercase();
+        username_chars(&lowered)
+    }
+
+    /// Maps full-width ASCII to ASCII, as NFKC does, for the browser's check.
+    fn fold_width(c: char) -> char {
+        match c as u32 {
+            0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        }
+    }
+
     /// A pragmatic address check: one `@`, a non-empty local part, a dotted domain without
     /// spaces. Deliverability is proven by verification, not by syntax.
     pub fn email(value: &str) -> Result<(), UiError> {
-        let v = value.trim();
-        required(v)?;
+        let v: String = value.trim().chars().map(fold_width).collect();
+        required(&v)?;
         if v.len() > EMAIL_MAX {
             return Err(UiError::InvalidEmail);
         }
@@ -243,6 +414,33 @@ pub mod rules {
         }
     }
 
+    /// A plausible phone number: digits with phone punctuation, 5 to 20 digits. The server
+    /// checks it against the numbering plan.
+    pub fn phone(value: &str) -> Result<(), UiError> {
+        let v: String = value.trim().chars().map(fold_width).collect();
+        required(&v)?;
+        let digits = v.chars().filter(char::is_ascii_digit).count();
+        let shape = v
+            .chars()
+            .all(|c| c.is_ascii_digit() || " -().+".contains(c));
+        if shape && (5..=20).contains(&digits) {
+            Ok(())
+        } else {
+            Err(UiError::InvalidPhone)
+        }
+    }
+
+    /// A one-time code of `digits` digits (spaces allowed, as codes are often grouped).
+    pub fn code(value: &str, digits: usize) -> Result<(), UiError> {
+        required(value)?;
+        let v: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+        if v.len() == digits && v.chars().all(|c| c.is_ascii_digit()) {
+            Ok(())
+        } else {
+            Err(UiError::CodeInvalid)
+        }
+    }
+
     /// Both password entries must be equal.
     pub fn confirmation(password: &str, confirmation: &str) -> Result<(), UiError> {
         required(confirmation)?;
@@ -253,7 +451,7 @@ pub mod rules {
         }
     }
 
-    /// The sign-in identifier: a username or an email address.
+    /// The sign-in identifier.
     pub fn identifier(value: &str) -> Result<(), UiError> {
         required(value)?;
         if value.chars().count() > IDENTIFIER_MAX {
@@ -269,35 +467,81 @@ pub mod rules {
 pub enum Rule {
     Required,
     Identifier,
-    Username,
-    OptionalUsername,
+    Username {
+        min: usize,
+        max: usize,
+    },
     Email,
-    OptionalEmail,
-    NewPassword,
+    Phone,
+    /// Email or phone, told apart by `@`.
+    EmailOrPhone,
+    NewPassword(PasswordRules),
+    Code {
+        digits: usize,
+    },
     None,
 }
 
 impl Rule {
     /// Runs the rule on `value`.
     pub fn check(self, value: &str) -> Result<(), UiError> {
-        let optional = |f: fn(&str) -> Result<(), UiError>| {
-            if value.trim().is_empty() {
-                Ok(())
-            } else {
-                f(value)
-            }
-        };
         match self {
             Rule::Required => rules::required(value),
             Rule::Identifier => rules::identifier(value),
-            Rule::Username => rules::username(value),
-            Rule::OptionalUsername => optional(rules::username),
+            Rule::Username { min, max } => rules::username(value, min, max),
             Rule::Email => rules::email(value),
-            Rule::OptionalEmail => optional(rules::email),
-            Rule::NewPassword => rules::password(value),
+            Rule::Phone => rules::phone(value),
+            Rule::EmailOrPhone if value.contains('@') => rules::email(value),
+            Rule::EmailOrPhone => rules::phone(value),
+            Rule::NewPassword(p) => rules::password(value, p),
+            Rule::Code { digits } => rules::code(value, digits),
             Rule::None => Ok(()),
         }
     }
+
+    /// The rule of an input that accepts `kinds` at sign-up.
+    pub fn for_kinds(kinds: &[IdentifierKind], username: (usize, usize)) -> Rule {
+        match kinds {
+            [IdentifierKind::Email] => Rule::Email,
+            [IdentifierKind::Phone] => Rule::Phone,
+            [IdentifierKind::Username] => Rule::Username {
+                min: username.0,
+                max: username.1,
+            },
+            k if !k.contains(&IdentifierKind::Username) => Rule::EmailOrPhone,
+            _ => Rule::Required,
+        }
+    }
+}
+
+/// A notice shown above a form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Notice {
+    /// The password was reset; sign in with the new one.
+    PasswordChanged,
+    /// A code is on its way.
+    CodeSent,
+}
+
+/// Links to the operator's terms, shown where users agree to them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TermsView {
+    pub terms_url: Option<String>,
+    pub privacy_url: Option<String>,
+    /// True when the user must tick a box; false when the links are only shown.
+    pub checkbox: bool,
+}
+
+/// Which part of the sign-in the screen shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SignInStep {
+    /// Identifier and password together (and "email me a code" when offered).
+    #[default]
+    Unified,
+    /// The identifier alone; the method follows.
+    Identifier,
+    /// The password for an identifier already given.
+    Password,
 }
 
 /// The sign-in screen.
@@ -305,12 +549,23 @@ impl Rule {
 pub struct SignInState {
     /// The app the user is signing in to (absent when signing in to Sesame itself).
     pub client: Option<ClientInfo>,
+    pub step: SignInStep,
+    /// Identifier kinds accepted (for the label and the input type).
+    pub kinds: Vec<IdentifierKind>,
     /// The identifier to pre-fill (`login_hint`, or what the user typed before an error).
     pub identifier: String,
+    /// Whether a password can be used (with at least one accepted identifier).
+    pub password: bool,
+    /// Whether a one-time code can be used (with email or phone).
+    pub code: bool,
+    /// Whether "forgot your password?" is offered.
+    pub forgot_password: bool,
     /// What went wrong with the last submission.
     pub errors: FormErrors,
     /// Whether the "create an account" link is offered.
     pub registration_enabled: bool,
+    /// A message about what just happened.
+    pub notice: Option<Notice>,
 }
 
 /// The registration screen.
@@ -318,12 +573,118 @@ pub struct SignInState {
 pub struct RegisterState {
     /// The app the user is signing up for.
     pub client: Option<ClientInfo>,
-    /// Values typed before an error (never the passwords).
-    pub username: String,
-    /// Values typed before an error (never the passwords).
-    pub email: String,
+    /// Kinds the account can be created with; one input accepts any of them.
+    pub kinds: Vec<IdentifierKind>,
+    /// Further identifiers every account needs (one input each).
+    pub secondary: Vec<IdentifierKind>,
+    /// Whether the user chooses a password.
+    pub password: bool,
+    pub password_rules: PasswordRules,
+    /// Username length limits.
+    pub username_rules: (usize, usize),
+    /// Values typed before an error (never the passwords), by field.
+    pub values: Vec<(Field, String)>,
+    /// The terms, when shown.
+    pub terms: Option<TermsView>,
     /// What went wrong with the last submission.
     pub errors: FormErrors,
+    /// Whether the "sign in" link is offered.
+    pub sign_in_enabled: bool,
+}
+
+impl RegisterState {
+    /// The value typed into `field` before.
+    pub fn value(&self, field: Field) -> String {
+        self.values
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Why a code was sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodePurpose {
+    #[default]
+    SignIn,
+    Register,
+    ResetPassword,
+}
+
+/// The screen where the user enters the code sent to them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct VerifyCodeState {
+    pub client: Option<ClientInfo>,
+    pub purpose: CodePurpose,
+    /// Where the code went, as the user typed it (canonical form).
+    pub recipient: String,
+    /// True for a phone number, false for an email address.
+    pub by_sms: bool,
+    pub digits: usize,
+    pub errors: FormErrors,
+    pub notice: Option<Notice>,
+    /// Where "use another …" leads.
+    pub back: String,
+}
+
+/// The first step of a password reset: where to send the code.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResetPasswordState {
+    pub client: Option<ClientInfo>,
+    pub kinds: Vec<IdentifierKind>,
+    pub identifier: String,
+    pub errors: FormErrors,
+}
+
+/// The last step of a password reset: the new password.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewPasswordState {
+    pub client: Option<ClientInfo>,
+    /// The account, as the user named it.
+    pub account: String,
+    pub password_rules: PasswordRules,
+    pub errors: FormErrors,
+}
+
+/// A page that only explains something, with one way on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NoticeKind {
+    /// The account is suspended.
+    Suspended,
+    /// A verified identifier has no account (and registration is closed).
+    NoAccount,
+    /// Agreement to the terms is needed to continue (manual policy).
+    TermsUpdate,
+}
+
+/// A notice page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NoticeState {
+    pub kind: NoticeKind,
+    /// The identifier concerned, when there is one.
+    pub subject: Option<String>,
+    /// The terms to agree to (for `TermsUpdate`).
+    pub terms: Option<TermsView>,
+    pub errors: FormErrors,
+}
+
+/// One message in the development outbox.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutboxMessage {
+    pub channel: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    /// Seconds since the Unix epoch.
+    pub created_at: i64,
+}
+
+/// The development outbox.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OutboxState {
+    pub messages: Vec<OutboxMessage>,
 }
 
 /// Why the error page is shown.
@@ -418,6 +779,11 @@ pub struct DemoState {
 pub enum Screen {
     SignIn(SignInState),
     Register(RegisterState),
+    VerifyCode(VerifyCodeState),
+    ResetPassword(ResetPasswordState),
+    NewPassword(NewPasswordState),
+    Notice(NoticeState),
+    Outbox(OutboxState),
     Error(ErrorState),
     FormPost(FormPostState),
     Home(HomeState),
@@ -431,6 +797,16 @@ impl Screen {
         locale.text(match self {
             Screen::SignIn(_) => Msg::SignInTitle,
             Screen::Register(_) => Msg::RegisterTitle,
+            Screen::VerifyCode(s) if s.by_sms => Msg::VerifyPhoneTitle,
+            Screen::VerifyCode(_) => Msg::VerifyEmailTitle,
+            Screen::ResetPassword(_) => Msg::ResetPasswordTitle,
+            Screen::NewPassword(_) => Msg::NewPasswordTitle,
+            Screen::Notice(n) => match n.kind {
+                NoticeKind::Suspended => Msg::SuspendedTitle,
+                NoticeKind::NoAccount => Msg::NoAccountTitle,
+                NoticeKind::TermsUpdate => Msg::TermsTitle,
+            },
+            Screen::Outbox(_) => Msg::OutboxTitle,
             Screen::Error(_) => Msg::ErrorPageTitle,
             Screen::FormPost(_) => Msg::ContinueTitle,
             Screen::Home(_) => Msg::HomeTitle,
@@ -444,6 +820,10 @@ impl Screen {
     pub fn status(&self) -> u16 {
         match self {
             Screen::Error(e) => e.kind.status(),
+            Screen::Notice(NoticeState {
+                kind: NoticeKind::Suspended,
+                ..
+            }) => 403,
             _ => 200,
         }
     }
@@ -468,23 +848,40 @@ mod tests {
 
     #[test]
     fn password_length_counts_code_points() {
-        assert_eq!(password("short"), Err(UiError::PasswordTooShort { min: 8 }));
+        let r = PasswordRules::default();
+        assert_eq!(
+            password("short", r),
+            Err(UiError::PasswordTooShort { min: 8 })
+        );
         // 8 code points, 24 bytes.
-        assert_eq!(password("パスワードです！"), Ok(()));
-        assert!(password(&"a".repeat(257)).is_err());
-        assert_eq!(password(&"a".repeat(256)), Ok(()));
+        assert_eq!(password("パスワードです！", r), Ok(()));
+        assert!(password(&"a".repeat(257), r).is_err());
+        assert_eq!(password(&"a".repeat(256), r), Ok(()));
+        let strict = PasswordRules { classes: 3, ..r };
+        assert_eq!(
+            password("alllowercase", strict),
+            Err(UiError::PasswordClasses { min: 3 })
+        );
+        assert_eq!(password("Mixed-case1", strict), Ok(()));
     }
 
     #[test]
     fn usernames() {
-        assert_eq!(username("alice_1"), Ok(()));
-        assert_eq!(username("1alice"), Err(UiError::InvalidUsername));
-        assert_eq!(username("al"), Err(UiError::UsernameTooShort { min: 3 }));
-        assert_eq!(username("alice smith"), Err(UiError::InvalidUsername));
+        assert_eq!(username("alice_1", 3, 32), Ok(()));
+        assert_eq!(username("Ａｌｉｃｅ", 3, 32), Ok(()));
+        assert_eq!(username("1alice", 3, 32), Err(UiError::InvalidUsername));
+        assert_eq!(
+            username("al", 3, 32),
+            Err(UiError::UsernameTooShort { min: 3 })
+        );
+        assert_eq!(
+            username("alice smith", 3, 32),
+            Err(UiError::InvalidUsername)
+        );
     }
 
     #[test]
-    fn emails() {
+    fn emails_phones_codes() {
         assert_eq!(email("a@example.com"), Ok(()));
         for bad in [
             "a@",
@@ -495,13 +892,21 @@ mod tests {
         ] {
             assert_eq!(email(bad), Err(UiError::InvalidEmail), "{bad}");
         }
+        assert_eq!(phone("+1 (202) 555-0143"), Ok(()));
+        assert_eq!(phone("call me"), Err(UiError::InvalidPhone));
+        assert_eq!(code("123 456", 6), Ok(()));
+        assert_eq!(code("12345", 6), Err(UiError::CodeInvalid));
+        assert_eq!(Rule::EmailOrPhone.check("a@b.example"), Ok(()));
+        assert_eq!(Rule::EmailOrPhone.check("x"), Err(UiError::InvalidPhone));
     }
 
     #[test]
-    fn optional_rules_accept_empty() {
-        assert_eq!(Rule::OptionalEmail.check(""), Ok(()));
-        assert_eq!(Rule::OptionalEmail.check("x"), Err(UiError::InvalidEmail));
-        assert_eq!(Rule::Email.check(""), Err(UiError::Required));
+    fn error_codes_are_stable_snake_case() {
+        assert_eq!(UiError::Locked { minutes: 5 }.code(), "locked");
+        assert_eq!(
+            UiError::CodeAttemptsExceeded.code(),
+            "code_attempts_exceeded"
+        );
     }
 
     #[test]
@@ -510,6 +915,7 @@ mod tests {
             assert!(!UiError::PasswordTooShort { min: 8 }
                 .message(l)
                 .contains("{n}"));
+            assert!(!UiError::Locked { minutes: 60 }.message(l).contains("{n}"));
         }
     }
 }

@@ -5,4 +5,4 @@ mod field;
 mod layout;
 
 pub use field::{PasswordField, TextField};
-pub use layout::{ErrorSummary, Layout};
+pub use layout::{ErrorSummary, Layout, NoticeBanner};

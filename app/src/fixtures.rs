@@ -11,31 +11,66 @@ fn demo_client() -> Option<ClientInfo> {
     })
 }
 
+fn sign_in() -> SignInState {
+    SignInState {
+        client: demo_client(),
+        kinds: vec![IdentifierKind::Username, IdentifierKind::Email],
+        password: true,
+        code: true,
+        forgot_password: true,
+        registration_enabled: true,
+        ..Default::default()
+    }
+}
+
+fn terms(checkbox: bool) -> TermsView {
+    TermsView {
+        terms_url: Some("https://example.com/terms".into()),
+        privacy_url: Some("https://example.com/privacy".into()),
+        checkbox,
+    }
+}
+
+fn register() -> RegisterState {
+    RegisterState {
+        client: demo_client(),
+        kinds: vec![IdentifierKind::Email],
+        secondary: vec![IdentifierKind::Username],
+        password: true,
+        password_rules: PasswordRules::default(),
+        username_rules: (3, 32),
+        terms: Some(terms(true)),
+        sign_in_enabled: true,
+        ..Default::default()
+    }
+}
+
+fn verify_code() -> VerifyCodeState {
+    VerifyCodeState {
+        client: demo_client(),
+        recipient: "alice@example.com".into(),
+        digits: 6,
+        back: "/sign-in".into(),
+        ..Default::default()
+    }
+}
+
 /// Named screens with their state, in the gallery's order.
 pub fn screens() -> Vec<(&'static str, Screen)> {
     vec![
-        (
-            "sign-in",
-            Screen::SignIn(SignInState {
-                client: demo_client(),
-                registration_enabled: true,
-                ..Default::default()
-            }),
-        ),
+        ("sign-in", Screen::SignIn(sign_in())),
         (
             "sign-in-error",
             Screen::SignIn(SignInState {
-                client: demo_client(),
                 identifier: "alice@example.com".into(),
                 errors: FormErrors::form(UiError::InvalidCredentials),
-                registration_enabled: true,
+                ..sign_in()
             }),
         ),
         (
             "sign-in-field-errors",
             Screen::SignIn(SignInState {
                 client: None,
-                identifier: String::new(),
                 errors: FormErrors {
                     fields: vec![
                         (Field::Identifier, UiError::Required),
@@ -44,30 +79,145 @@ pub fn screens() -> Vec<(&'static str, Screen)> {
                     form: None,
                 },
                 registration_enabled: false,
+                ..sign_in()
             }),
         ),
         (
-            "register",
-            Screen::Register(RegisterState {
-                client: demo_client(),
-                ..Default::default()
+            "sign-in-locked",
+            Screen::SignIn(SignInState {
+                identifier: "alice@example.com".into(),
+                errors: FormErrors::form(UiError::Locked { minutes: 42 }),
+                ..sign_in()
             }),
         ),
+        (
+            "sign-in-password-changed",
+            Screen::SignIn(SignInState {
+                identifier: "alice@example.com".into(),
+                notice: Some(Notice::PasswordChanged),
+                ..sign_in()
+            }),
+        ),
+        (
+            "identifier-sign-in",
+            Screen::SignIn(SignInState {
+                step: SignInStep::Identifier,
+                ..sign_in()
+            }),
+        ),
+        (
+            "sign-in-password-step",
+            Screen::SignIn(SignInState {
+                step: SignInStep::Password,
+                identifier: "alice@example.com".into(),
+                ..sign_in()
+            }),
+        ),
+        ("register", Screen::Register(register())),
         (
             "register-errors",
             Screen::Register(RegisterState {
-                client: demo_client(),
-                username: "alice".into(),
-                email: "alice@example".into(),
+                values: vec![
+                    (Field::Email, "alice@example".into()),
+                    (Field::Username, "alice".into()),
+                ],
                 errors: FormErrors {
                     fields: vec![
-                        (Field::Username, UiError::UsernameTaken),
                         (Field::Email, UiError::InvalidEmail),
-                        (Field::NewPassword, UiError::PasswordTooShort { min: 8 }),
+                        (Field::Username, UiError::UsernameTaken),
+                        (Field::NewPassword, UiError::PasswordCommon),
                         (Field::ConfirmPassword, UiError::PasswordMismatch),
+                        (Field::Terms, UiError::TermsRequired),
                     ],
                     form: None,
                 },
+                ..register()
+            }),
+        ),
+        (
+            "register-email-or-phone",
+            Screen::Register(RegisterState {
+                kinds: vec![IdentifierKind::Email, IdentifierKind::Phone],
+                secondary: Vec::new(),
+                password: false,
+                terms: None,
+                ..register()
+            }),
+        ),
+        ("verify-code", Screen::VerifyCode(verify_code())),
+        (
+            "verify-code-error",
+            Screen::VerifyCode(VerifyCodeState {
+                errors: FormErrors::field(Field::Code, UiError::CodeInvalid),
+                ..verify_code()
+            }),
+        ),
+        (
+            "verify-code-sms-resent",
+            Screen::VerifyCode(VerifyCodeState {
+                recipient: "+81312345678".into(),
+                by_sms: true,
+                notice: Some(Notice::CodeSent),
+                purpose: CodePurpose::ResetPassword,
+                ..verify_code()
+            }),
+        ),
+        (
+            "reset-password",
+            Screen::ResetPassword(ResetPasswordState {
+                client: demo_client(),
+                kinds: vec![IdentifierKind::Email, IdentifierKind::Phone],
+                identifier: String::new(),
+                errors: FormErrors::default(),
+            }),
+        ),
+        (
+            "new-password",
+            Screen::NewPassword(NewPasswordState {
+                client: demo_client(),
+                account: "alice@example.com".into(),
+                password_rules: PasswordRules::default(),
+                errors: FormErrors::field(Field::NewPassword, UiError::PasswordPersonal),
+            }),
+        ),
+        (
+            "suspended",
+            Screen::Notice(NoticeState {
+                kind: NoticeKind::Suspended,
+                subject: None,
+                terms: None,
+                errors: FormErrors::default(),
+            }),
+        ),
+        (
+            "no-account",
+            Screen::Notice(NoticeState {
+                kind: NoticeKind::NoAccount,
+                subject: Some("nobody@example.com".into()),
+                terms: None,
+                errors: FormErrors::default(),
+            }),
+        ),
+        (
+            "terms-update",
+            Screen::Notice(NoticeState {
+                kind: NoticeKind::TermsUpdate,
+                subject: None,
+                terms: Some(terms(true)),
+                errors: FormErrors::default(),
+            }),
+        ),
+        ("outbox-empty", Screen::Outbox(OutboxState::default())),
+        (
+            "outbox",
+            Screen::Outbox(OutboxState {
+                messages: vec![OutboxMessage {
+                    channel: "email".into(),
+                    recipient: "alice@example.com".into(),
+                    subject: "Your Sesame code: 123456".into(),
+                    body: "Your verification code is 123456.".into(),
+                    created_at: 0,
+                }],
             }),
         ),
         (

@@ -12,15 +12,36 @@ pub enum FormSubmission {
         csrf: String,
         identifier: String,
         password: String,
+        /// `password`, `code`, or in identifier-first sign-in `continue` then `password_step`.
+        method: String,
     },
     /// The registration form.
     Register {
         csrf: String,
+        identifier: String,
         username: String,
         email: String,
+        phone: String,
+        new_password: String,
+        confirm_password: String,
+        terms: bool,
+    },
+    /// The code entry form (or its "send a new code" button).
+    VerifyCode {
+        csrf: String,
+        code: String,
+        resend: bool,
+    },
+    /// The first step of a password reset.
+    ResetPassword { csrf: String, identifier: String },
+    /// The new password of a reset.
+    NewPassword {
+        csrf: String,
         new_password: String,
         confirm_password: String,
     },
+    /// Agreement to the terms after sign-in.
+    AgreeTerms { csrf: String, agreed: bool },
     /// The sign-out confirmation.
     SignOut {
         csrf: String,

@@ -5,9 +5,13 @@ pub mod demo;
 pub mod error;
 pub mod form_post;
 pub mod home;
+pub mod notice;
+pub mod outbox;
 pub mod register;
+pub mod reset_password;
 pub mod sign_in;
 pub mod sign_out;
+pub mod verify_code;
 
 use crate::api::{Page, Screen};
 use leptos::prelude::*;
@@ -19,6 +23,17 @@ pub fn ScreenView(page: Page) -> impl IntoView {
     match page.screen {
         Screen::SignIn(state) => view! { <sign_in::SignInScreen env state/> }.into_any(),
         Screen::Register(state) => view! { <register::RegisterScreen env state/> }.into_any(),
+        Screen::VerifyCode(state) => {
+            view! { <verify_code::VerifyCodeScreen env state/> }.into_any()
+        }
+        Screen::ResetPassword(state) => {
+            view! { <reset_password::ResetPasswordScreen env state/> }.into_any()
+        }
+        Screen::NewPassword(state) => {
+            view! { <reset_password::NewPasswordScreen env state/> }.into_any()
+        }
+        Screen::Notice(state) => view! { <notice::NoticeScreen env state/> }.into_any(),
+        Screen::Outbox(state) => view! { <outbox::OutboxScreen env state/> }.into_any(),
         Screen::Error(state) => view! { <error::ErrorScreen env state/> }.into_any(),
         Screen::FormPost(state) => view! { <form_post::FormPostScreen env state/> }.into_any(),
         Screen::Home(state) => view! { <home::HomeScreen env state/> }.into_any(),

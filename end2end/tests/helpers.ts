@@ -1,4 +1,5 @@
 import { expect, type Page, type TestInfo } from "@playwright/test";
+import { codeIn, waitForMail } from "./mail";
 
 /** A username no other test uses. */
 export function uniqueName(prefix: string, info: TestInfo): string {
@@ -26,14 +27,31 @@ export async function settle(page: Page, info: TestInfo): Promise<void> {
   }
 }
 
-/** Fills and submits the registration screen. */
+/** The email address the tests register `username` with. */
+export function emailOf(username: string): string {
+  return `${username}@example.test`;
+}
+
+/** Types the code mailed to `email` (sent at or after `after`) into the code screen. */
+export async function enterMailedCode(page: Page, email: string, after: number) {
+  await expect(page).toHaveURL(/\/verify$/);
+  const mail = await waitForMail(email, { after });
+  await page.getByLabel("Verification code").fill(codeIn(mail));
+  await page.getByRole("button", { name: "Verify" }).click();
+}
+
+/** Fills and submits the registration screen, then verifies the email address with the
+ * code that arrives at the SMTP server. */
 export async function register(page: Page, info: TestInfo, username: string, password = PASSWORD) {
   await expect(page).toHaveURL(/\/register$/);
   await settle(page, info);
   await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Email").fill(emailOf(username));
   await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByLabel("Confirm password").fill(password);
+  const sent = Date.now();
   await page.getByRole("button", { name: "Create account" }).click();
+  await enterMailedCode(page, emailOf(username), sent);
 }
 
 /** Fills and submits the sign-in screen. */

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 /// Why the configuration could not be loaded. Each variant names the file or key at fault.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +33,15 @@ pub struct Config {
     pub tokens: TokenConfig,
     pub session: SessionConfig,
     pub ui: UiConfig,
+    pub experience: ExperienceConfig,
+    pub codes: CodeConfig,
+    pub email: EmailConfig,
+    pub sms: SmsConfig,
+    pub password_policy: PasswordPolicyConfig,
+    pub username_policy: UsernamePolicyConfig,
+    pub terms: TermsConfig,
+    pub lockout: LockoutConfig,
+    pub dev: DevConfig,
     pub demo: DemoConfig,
     /// The applications (relying parties) allowed to sign users in.
     pub clients: Vec<ClientConfig>,
@@ -165,16 +175,397 @@ impl Default for SessionConfig {
 pub struct UiConfig {
     /// Language when neither `ui_locales`, the picker nor `Accept-Language` decide: `en` or `ja`.
     pub default_locale: String,
-    /// Whether visitors may create accounts.
-    pub registration_enabled: bool,
 }
 
 impl Default for UiConfig {
     fn default() -> Self {
         Self {
             default_locale: "en".into(),
-            registration_enabled: true,
         }
+    }
+}
+
+pub use app::api::IdentifierKind;
+
+/// A way to prove the identifier at sign-in.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInMethod {
+    Password,
+    Code,
+}
+
+/// Which of sign-in and sign-up are offered.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInMode {
+    /// Existing accounts only: registration is by invitation.
+    SignIn,
+    /// New accounts only.
+    Register,
+    SignInAndRegister,
+}
+
+/// The layout of the first sign-in screen.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInStyle {
+    /// Identifier and password on one screen.
+    Unified,
+    /// The identifier first, then the method on a second screen.
+    IdentifierFirst,
+}
+
+/// `[[experience.sign_in]]`: one identifier accepted at sign-in and its methods, in order.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SignInIdentifier {
+    pub identifier: IdentifierKind,
+    pub methods: Vec<SignInMethod>,
+}
+
+/// `[experience]`: what the sign-in and sign-up screens offer.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExperienceConfig {
+    pub mode: SignInMode,
+    pub style: SignInStyle,
+    /// Identifiers accepted at sign-in, each with its methods in the order offered.
+    pub sign_in: Vec<SignInIdentifier>,
+    /// The identifier a new account is created with; with several, the user gives one of them.
+    pub sign_up_identifiers: Vec<IdentifierKind>,
+    /// Further identifiers every new account must give.
+    pub secondary_identifiers: Vec<IdentifierKind>,
+    /// Whether new accounts choose a password.
+    pub sign_up_password: bool,
+    /// Whether emails and phone numbers given at sign-up are verified by a code.
+    pub verify_identifiers: bool,
+    /// Channels offered to reset a forgotten password (`email`, `phone`).
+    pub forgot_password: Vec<IdentifierKind>,
+    /// Phone numbers without a `+` country code are read in this region (ISO 3166 code).
+    pub default_phone_region: String,
+}
+
+impl Default for ExperienceConfig {
+    fn default() -> Self {
+        use IdentifierKind::*;
+        use SignInMethod::*;
+        Self {
+            mode: SignInMode::SignInAndRegister,
+            style: SignInStyle::Unified,
+            sign_in: vec![
+                SignInIdentifier {
+                    identifier: Email,
+                    methods: vec![Password, Code],
+                },
+                SignInIdentifier {
+                    identifier: Username,
+                    methods: vec![Password],
+                },
+                SignInIdentifier {
+                    identifier: Phone,
+                    methods: vec![Password, Code],
+                },
+            ],
+            sign_up_identifiers: vec![Email],
+            secondary_identifiers: Vec::new(),
+            sign_up_password: true,
+            verify_identifiers: true,
+            forgot_password: vec![Email, Phone],
+            default_phone_region: "US".into(),
+        }
+    }
+}
+
+impl ExperienceConfig {
+    /// Whether visitors may create accounts.
+    pub fn registration_enabled(&self) -> bool {
+        self.mode != SignInMode::SignIn
+    }
+
+    /// Whether existing users may sign in.
+    pub fn sign_in_enabled(&self) -> bool {
+        self.mode != SignInMode::Register
+    }
+
+    /// The sign-in methods of an identifier kind, in order (empty when not accepted).
+    pub fn methods(&self, kind: IdentifierKind) -> &[SignInMethod] {
+        self.sign_in
+            .iter()
+            .find(|s| s.identifier == kind)
+            .map(|s| s.methods.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// Identifier kinds accepted at sign-in.
+    pub fn sign_in_kinds(&self) -> Vec<IdentifierKind> {
+        self.sign_in.iter().map(|s| s.identifier).collect()
+    }
+}
+
+/// `[codes]`: one-time verification codes sent by email or SMS.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CodeConfig {
+    /// Digits per code.
+    pub digits: u32,
+    /// How long a code is valid.
+    pub ttl_secs: i64,
+    /// Wrong entries allowed per flow and recipient; a new code does not reset the count.
+    pub max_attempts: i64,
+    /// Wait before another code may be sent to the same recipient in the same flow.
+    pub resend_cooldown_secs: i64,
+    /// Messages allowed per recipient within `send_window_secs`.
+    pub max_sends: i64,
+    pub send_window_secs: i64,
+}
+
+impl Default for CodeConfig {
+    fn default() -> Self {
+        Self {
+            digits: 6,
+            ttl_secs: 600,
+            max_attempts: 10,
+            resend_cooldown_secs: 60,
+            max_sends: 10,
+            send_window_secs: 600,
+        }
+    }
+}
+
+/// How email leaves Sesame.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailConnector {
+    /// Stored in the development outbox (`/dev/outbox`), never sent.
+    Outbox,
+    Smtp,
+}
+
+/// Transport security of the SMTP connection.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (required).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a relay on the same machine.
+    None,
+}
+
+/// `[email]`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmailConfig {
+    pub connector: EmailConnector,
+    /// The `From` header.
+    pub from: String,
+    pub smtp: SmtpConfig,
+}
+
+impl Default for EmailConfig {
+    fn default() -> Self {
+        Self {
+            connector: EmailConnector::Outbox,
+            from: "Sesame <no-reply@localhost>".into(),
+            smtp: SmtpConfig::default(),
+        }
+    }
+}
+
+/// `[email.smtp]`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub username: String,
+    pub password: Option<Secret>,
+    /// Seconds to wait for the server.
+    pub timeout_secs: u64,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            host: "localhost".into(),
+            port: 587,
+            security: SmtpSecurity::Starttls,
+            username: String::new(),
+            password: None,
+            timeout_secs: 10,
+        }
+    }
+}
+
+/// How text messages leave Sesame.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SmsConnector {
+    /// Stored in the development outbox, never sent.
+    Outbox,
+    /// A JSON POST to an SMS provider (or your own relay).
+    Webhook,
+}
+
+/// `[sms]`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsConfig {
+    pub connector: SmsConnector,
+    pub webhook: WebhookConfig,
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        Self {
+            connector: SmsConnector::Outbox,
+            webhook: WebhookConfig::default(),
+        }
+    }
+}
+
+/// `[sms.webhook]`: the request sent for each text message.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookConfig {
+    pub url: String,
+    /// Extra request headers (for example `Authorization`).
+    pub headers: std::collections::BTreeMap<String, Secret>,
+    /// The JSON body; `{{to}}`, `{{text}}`, `{{code}}` and `{{locale}}` are replaced by
+    /// JSON-escaped values.
+    pub body: String,
+    pub timeout_secs: u64,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            headers: Default::default(),
+            body: r#"{"to":"{{to}}","text":"{{text}}"}"#.into(),
+            timeout_secs: 10,
+        }
+    }
+}
+
+/// `[password_policy]`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasswordPolicyConfig {
+    pub min_length: usize,
+    pub max_length: usize,
+    /// Refuse the passwords of the shipped common-password list (30,000 entries).
+    pub reject_common: bool,
+    /// Refuse passwords containing the user's own username, email name or phone digits.
+    pub reject_personal: bool,
+    /// Character classes (lower case, upper case, digits, symbols) required, 1–4.
+    pub min_character_classes: u8,
+}
+
+impl Default for PasswordPolicyConfig {
+    fn default() -> Self {
+        Self {
+            min_length: 8,
+            max_length: 256,
+            reject_common: true,
+            reject_personal: true,
+            min_character_classes: 1,
+        }
+    }
+}
+
+/// `[username_policy]`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UsernamePolicyConfig {
+    pub min_length: usize,
+    pub max_length: usize,
+}
+
+impl Default for UsernamePolicyConfig {
+    fn default() -> Self {
+        Self {
+            min_length: 3,
+            max_length: 32,
+        }
+    }
+}
+
+/// When users agree to the terms.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TermsPolicy {
+    /// Using the service is agreement; the links are shown.
+    Automatic,
+    /// A checkbox on the sign-up screen.
+    ManualRegistration,
+    /// A checkbox at sign-up, and a screen after sign-in for users who have not agreed.
+    Manual,
+}
+
+/// `[terms]`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TermsConfig {
+    pub policy: TermsPolicy,
+    pub terms_url: Option<String>,
+    pub privacy_url: Option<String>,
+}
+
+impl Default for TermsConfig {
+    fn default() -> Self {
+        Self {
+            policy: TermsPolicy::Automatic,
+            terms_url: None,
+            privacy_url: None,
+        }
+    }
+}
+
+/// `[lockout]`: failed attempts per identifier and per client IP address, counted over every
+/// entry point (screens and the Experience API).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LockoutConfig {
+    pub identifier_max_failures: i64,
+    pub identifier_window_secs: i64,
+    pub identifier_lock_secs: i64,
+    pub ip_max_failures: i64,
+    pub ip_window_secs: i64,
+    pub ip_lock_secs: i64,
+    /// Take the client address from the first `X-Forwarded-For` entry (behind a proxy you
+    /// trust to set it), instead of the connection's peer.
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for LockoutConfig {
+    fn default() -> Self {
+        Self {
+            identifier_max_failures: 100,
+            identifier_window_secs: 3600,
+            identifier_lock_secs: 3600,
+            ip_max_failures: 1000,
+            ip_window_secs: 3600,
+            ip_lock_secs: 900,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+/// `[dev]`: development helpers. Never enable them where real users sign in.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DevConfig {
+    /// Serve the outbox page `/dev/outbox` listing every stored message (codes included).
+    pub outbox_page: bool,
+}
+
+impl Default for DevConfig {
+    fn default() -> Self {
+        Self { outbox_page: true }
     }
 }
 
@@ -347,6 +738,7 @@ impl Config {
                 return Err(key(name, "must be a positive number of seconds".into()));
             }
         }
+        self.validate_experience()?;
         if self.tokens.authorization_code_ttl_secs > 600 {
             return Err(key(
                 "tokens.authorization_code_ttl_secs",
@@ -398,6 +790,145 @@ impl Config {
                     "must be RS256 or ES256".into(),
                 ));
             }
+        }
+        Ok(())
+    }
+
+    fn validate_experience(&self) -> Result<(), ConfigError> {
+        let key = |key: &str, message: &str| ConfigError::Key {
+            key: key.into(),
+            message: message.into(),
+        };
+        let x = &self.experience;
+        if x.sign_in.is_empty() || x.sign_in.iter().any(|s| s.methods.is_empty()) {
+            return Err(key(
+                "experience.sign_in",
+                "needs at least one identifier, each with at least one method",
+            ));
+        }
+        for s in &x.sign_in {
+            if s.identifier == IdentifierKind::Username && s.methods.contains(&SignInMethod::Code) {
+                return Err(key(
+                    "experience.sign_in",
+                    "a code cannot be sent to a username; use password for `username`",
+                ));
+            }
+        }
+        if x.sign_up_identifiers.is_empty() {
+            return Err(key("experience.sign_up_identifiers", "needs at least one"));
+        }
+        let only_username = x.sign_up_identifiers == [IdentifierKind::Username];
+        if only_username && !x.sign_up_password {
+            return Err(key(
+                "experience.sign_up_password",
+                "accounts created with a username alone need a password",
+            ));
+        }
+        if x.forgot_password.contains(&IdentifierKind::Username) {
+            return Err(key(
+                "experience.forgot_password",
+                "only `email` and `phone` can receive a reset code",
+            ));
+        }
+        if phonenumber::country::Id::from_str(&x.default_phone_region).is_err() {
+            return Err(key(
+                "experience.default_phone_region",
+                "must be an ISO 3166 region code such as US or JP",
+            ));
+        }
+        let c = &self.codes;
+        if !(6..=10).contains(&c.digits) {
+            return Err(key("codes.digits", "must be between 6 and 10"));
+        }
+        if !(60..=3600).contains(&c.ttl_secs) {
+            return Err(key("codes.ttl_secs", "must be between 60 and 3600"));
+        }
+        if !(1..=100).contains(&c.max_attempts) {
+            return Err(key("codes.max_attempts", "must be between 1 and 100"));
+        }
+        if c.max_sends < 1 || c.send_window_secs < 1 || c.resend_cooldown_secs < 0 {
+            return Err(key("codes", "limits must be positive"));
+        }
+        let p = &self.password_policy;
+        if p.min_length < 1 || p.max_length < p.min_length || p.max_length > 1024 {
+            return Err(key(
+                "password_policy.min_length",
+                "needs 1 <= min_length <= max_length <= 1024",
+            ));
+        }
+        if !(1..=4).contains(&p.min_character_classes) {
+            return Err(key(
+                "password_policy.min_character_classes",
+                "must be between 1 and 4",
+            ));
+        }
+        let u = &self.username_policy;
+        if u.min_length < 1 || u.max_length < u.min_length || u.max_length > 128 {
+            return Err(key(
+                "username_policy.min_length",
+                "needs 1 <= min_length <= max_length <= 128",
+            ));
+        }
+        let l = &self.lockout;
+        if [
+            l.identifier_max_failures,
+            l.identifier_window_secs,
+            l.identifier_lock_secs,
+            l.ip_max_failures,
+            l.ip_window_secs,
+            l.ip_lock_secs,
+        ]
+        .iter()
+        .any(|v| *v < 1)
+        {
+            return Err(key("lockout", "every limit must be at least 1"));
+        }
+        if self.email.connector == EmailConnector::Smtp && self.email.smtp.host.is_empty() {
+            return Err(key("email.smtp.host", "is required for the smtp connector"));
+        }
+        if self.email.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(key("email.from", "is not a valid mailbox"));
+        }
+        if self.sms.connector == SmsConnector::Webhook {
+            let url = url::Url::parse(&self.sms.webhook.url)
+                .map_err(|_| key("sms.webhook.url", "must be an http or https URL"))?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(key("sms.webhook.url", "must be an http or https URL"));
+            }
+            let probe = self.sms.webhook.body.replace("{{to}}", "x");
+            let probe = ["{{text}}", "{{code}}", "{{locale}}"]
+                .iter()
+                .fold(probe, |b, p| b.replace(p, "x"));
+            if serde_json::from_str::<serde_json::Value>(&probe).is_err() {
+                return Err(key(
+                    "sms.webhook.body",
+                    "must be JSON once the placeholders are filled in",
+                ));
+            }
+        }
+        for (name, link) in [
+            ("terms.terms_url", &self.terms.terms_url),
+            ("terms.privacy_url", &self.terms.privacy_url),
+        ] {
+            if let Some(link) = link {
+                let ok =
+                    url::Url::parse(link).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+                if !ok {
+                    return Err(key(name, "must be an http or https URL"));
+                }
+            }
+        }
+        if self.terms.policy != TermsPolicy::Automatic && self.terms.terms_url.is_none() {
+            return Err(key(
+                "terms.terms_url",
+                "is required when users must agree to the terms",
+            ));
+        }
+        if self.dev.outbox_page && self.https() {
+            return Err(key(
+                "dev.outbox_page",
+                "shows every code sent; turn it off for an https deployment",
+            ));
         }
         Ok(())
     }
@@ -556,8 +1087,8 @@ mod tests {
                     "127.0.0.1:4000".to_string(),
                 ),
                 (
-                    "SESAME__UI__REGISTRATION_ENABLED".to_string(),
-                    "false".to_string(),
+                    "SESAME__EXPERIENCE__MODE".to_string(),
+                    "sign_in".to_string(),
                 ),
                 ("OTHER".to_string(), "x".to_string()),
             ],
@@ -565,7 +1096,7 @@ mod tests {
         .unwrap();
         let c = Config::from_table(t).unwrap();
         assert_eq!(c.server.listen.port(), 4000);
-        assert!(!c.ui.registration_enabled);
+        assert!(!c.experience.registration_enabled());
     }
 
     #[test]

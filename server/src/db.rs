@@ -2,6 +2,11 @@
 //! default, a file in the data directory) and PostgreSQL run the same queries and migrations.
 //! Placeholders are `$1, $2, …` in order of first use, which both databases accept.
 
+mod lockout;
+mod verification;
+
+pub use verification::{CodeRecord, OutboxRow};
+
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
@@ -44,18 +49,36 @@ pub struct UserRow {
     pub username: Option<String>,
     pub email: Option<String>,
     pub email_verified: i64,
+    pub phone: Option<String>,
+    pub phone_verified: i64,
     pub password_hash: Option<String>,
+    pub suspended_at: Option<i64>,
+    pub terms_accepted_at: Option<i64>,
     pub created_at: i64,
 }
 
 impl UserRow {
-    /// What the UI calls the user: username, else email.
+    /// What the UI calls the user: username, else email, else phone.
     pub fn label(&self) -> String {
         self.username
             .clone()
             .or_else(|| self.email.clone())
+            .or_else(|| self.phone.clone())
             .unwrap_or_else(|| self.id.clone())
     }
+}
+
+/// A user about to be created.
+#[derive(Clone, Debug, Default)]
+pub struct NewUser {
+    pub id: String,
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub phone: Option<String>,
+    pub phone_verified: bool,
+    pub password_hash: Option<String>,
+    pub terms_accepted_at: Option<i64>,
 }
 
 /// A sign-in session of a browser.
@@ -74,6 +97,7 @@ pub struct InteractionRow {
     pub request: Option<String>,
     pub form_state: Option<String>,
     pub session_sid: Option<String>,
+    pub progress: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -229,23 +253,21 @@ impl Db {
 
     // ---- users ----
 
-    /// Creates a user. `Conflict` when the username or email is taken.
-    pub async fn insert_user(
-        &self,
-        id: &str,
-        username: Option<&str>,
-        email: Option<&str>,
-        password_hash: &str,
-        now: i64,
-    ) -> Result<()> {
+    /// Creates a user. `Conflict` when the username, email or phone is taken.
+    pub async fn insert_user(&self, u: &NewUser, now: i64) -> Result<()> {
         sqlx::query(
-            "INSERT INTO users (id, username, email, email_verified, password_hash, created_at, updated_at) \
-             VALUES ($1, $2, $3, 0, $4, $5, $5)",
+            "INSERT INTO users (id, username, email, email_verified, phone, phone_verified, \
+             password_hash, terms_accepted_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
         )
-        .bind(id)
-        .bind(username)
-        .bind(email)
-        .bind(password_hash)
+        .bind(&u.id)
+        .bind(&u.username)
+        .bind(&u.email)
+        .bind(i64::from(u.email_verified))
+        .bind(&u.phone)
+        .bind(i64::from(u.phone_verified))
+        .bind(&u.password_hash)
+        .bind(u.terms_accepted_at)
         .bind(now)
         .execute(&self.pool)
         .await
@@ -254,7 +276,63 @@ impl Db {
     }
 
     const USER_COLUMNS: &'static str =
-        "id, username, email, email_verified, password_hash, created_at";
+        "id, username, email, email_verified, phone, phone_verified, \
+         password_hash, suspended_at, terms_accepted_at, created_at";
+
+    /// The user with this (already normalised) phone number.
+    pub async fn user_by_phone(&self, phone: &str) -> Result<Option<UserRow>> {
+        self.user_where("phone", phone).await
+    }
+
+    /// Replaces the user's password.
+    pub async fn set_password(&self, user_id: &str, hash: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+            .bind(hash)
+            .bind(now)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records that the user agreed to the terms.
+    pub async fn set_terms_accepted(&self, user_id: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE users SET terms_accepted_at = $1, updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Marks an email address or phone number of the user as verified.
+    pub async fn set_verified(&self, user_id: &str, phone: bool, now: i64) -> Result<()> {
+        let column = if phone {
+            "phone_verified"
+        } else {
+            "email_verified"
+        };
+        sqlx::query(&format!(
+            "UPDATE users SET {column} = 1, updated_at = $1 WHERE id = $2"
+        ))
+        .bind(now)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Suspends (`Some(time)`) or reinstates (`None`) a user.
+    pub async fn set_suspended(&self, user_id: &str, at: Option<i64>) -> Result<u64> {
+        Ok(
+            sqlx::query("UPDATE users SET suspended_at = $1 WHERE id = $2")
+                .bind(at)
+                .bind(user_id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
 
     /// The user with this (already normalised) username.
     pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
@@ -308,7 +386,8 @@ impl Db {
     /// The interaction, unless expired.
     pub async fn interaction(&self, id_hash: &str, now: i64) -> Result<Option<InteractionRow>> {
         Ok(sqlx::query_as(
-            "SELECT request, form_state, session_sid, created_at, expires_at FROM interactions WHERE id_hash = $1 AND expires_at > $2",
+            "SELECT request, form_state, session_sid, progress, created_at, expires_at FROM interactions \
+             WHERE id_hash = $1 AND expires_at > $2",
         )
         .bind(id_hash)
         .bind(now)
@@ -320,6 +399,16 @@ impl Db {
     pub async fn set_form_state(&self, id_hash: &str, form_state: Option<&str>) -> Result<()> {
         sqlx::query("UPDATE interactions SET form_state = $1 WHERE id_hash = $2")
             .bind(form_state)
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Replaces where the flow stands.
+    pub async fn set_progress(&self, id_hash: &str, progress: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE interactions SET progress = $1 WHERE id_hash = $2")
+            .bind(progress)
             .bind(id_hash)
             .execute(&self.pool)
             .await?;
@@ -395,6 +484,15 @@ impl Db {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Ends every session of a user.
+    pub async fn delete_user_sessions(&self, user_id: &str) -> Result<u64> {
+        Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 
     // ---- authorization codes ----
@@ -631,9 +729,29 @@ impl Db {
             "authorization_codes",
             "tokens",
             "demo_sessions",
+            "verification_codes",
         ] {
             n += sqlx::query(&format!("DELETE FROM {table} WHERE expires_at <= $1"))
                 .bind(now)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        }
+        // Counters older than a day no longer count toward any window.
+        for (sql, before) in [
+            (
+                "DELETE FROM message_sends WHERE sent_at <= $1",
+                now - 86_400,
+            ),
+            ("DELETE FROM auth_failures WHERE at <= $1", now - 86_400),
+            ("DELETE FROM lockouts WHERE until_at <= $1", now),
+            (
+                "DELETE FROM outbox WHERE created_at <= $1",
+                now - 7 * 86_400,
+            ),
+        ] {
+            n += sqlx::query(sql)
+                .bind(before)
                 .execute(&self.pool)
                 .await?
                 .rows_affected();
@@ -643,8 +761,11 @@ impl Db {
 
     /// Counts rows of one of Sesame's tables (tests and diagnostics).
     pub async fn count(&self, table: &str) -> Result<i64> {
-        const TABLES: [&str; 6] = [
+        const TABLES: [&str; 9] = [
             "users",
+            "verification_codes",
+            "outbox",
+            "auth_failures",
             "interactions",
             "sessions",
             "authorization_codes",

@@ -4,16 +4,22 @@
 //! stored state, so every screen works without JavaScript.
 
 pub mod register;
+pub mod reset_password;
 pub mod sign_in;
 pub mod sign_out;
+pub mod terms;
+pub mod verify_code;
 
 use crate::crypto::{now, random_token, token_hash};
 use crate::db::UserRow;
 use crate::error::AppError;
+use crate::identifier::Identifier;
+use crate::lockout::Subjects;
 use crate::oidc::authorize::AuthRequest;
 use crate::state::AppState;
 use crate::web::{self, CookieName};
-use app::api::{ClientInfo, FormErrors, UiError};
+use app::api::{ClientInfo, CodePurpose, Field, FormErrors, Notice, UiError};
+use app::i18n::Locale;
 use app::port::{FlowPort, FormSubmission, Submitted};
 use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
@@ -22,15 +28,71 @@ use serde::{Deserialize, Serialize};
 /// (never passwords).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FormMemory {
-    /// The screen the memory belongs to (`sign_in`, `register`).
+    /// The screen the memory belongs to (`sign_in`, `register`, …).
     pub screen: String,
     pub errors: FormErrors,
     #[serde(default)]
-    pub identifier: String,
+    pub values: Vec<(Field, String)>,
     #[serde(default)]
-    pub username: String,
-    #[serde(default)]
-    pub email: String,
+    pub notice: Option<Notice>,
+}
+
+impl FormMemory {
+    /// The value typed into `field`.
+    pub fn value(&self, field: Field) -> String {
+        self.values
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// What the user set out to do in this flow.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    #[default]
+    SignIn,
+    Register,
+    ResetPassword,
+}
+
+/// A registration form that passed its checks, waiting for its identifiers to be verified.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Registration {
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// The chosen password, already hashed.
+    pub password_hash: Option<String>,
+    pub terms_accepted: bool,
+}
+
+/// Where a flow stands, kept server-side with the interaction.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub event: Event,
+    /// The identifier given at the identifier step (identifier-first sign-in, reset).
+    pub identifier: Option<Identifier>,
+    /// Where the outstanding code went, and why.
+    pub code_to: Option<Identifier>,
+    pub code_purpose: CodePurpose,
+    /// Identifiers proven by a code in this flow.
+    pub verified: Vec<Identifier>,
+    pub registration: Option<Registration>,
+    /// The account whose password may be set: only after a reset code of this flow was
+    /// consumed.
+    pub reset_user: Option<String>,
+    /// A user who proved who they are but must agree to the terms before the session starts.
+    pub pending_user: Option<(String, String)>,
+}
+
+impl Progress {
+    /// Whether `id` was proven in this flow.
+    pub fn is_verified(&self, id: &Identifier) -> bool {
+        self.verified.contains(id)
+    }
 }
 
 /// A loaded interaction.
@@ -41,6 +103,8 @@ pub struct Flow {
     pub request: Option<AuthRequest>,
     /// The last rejected form.
     pub memory: Option<FormMemory>,
+    /// Where the flow stands.
+    pub progress: Progress,
 }
 
 impl Flow {
@@ -82,6 +146,11 @@ pub async fn load_flow(
             .form_state
             .as_deref()
             .and_then(|m| serde_json::from_str(m).ok()),
+        progress: row
+            .progress
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok())
+            .unwrap_or_default(),
     }))
 }
 
@@ -112,6 +181,7 @@ pub async fn ensure_flow(
             id_hash,
             request: None,
             memory: None,
+            progress: Progress::default(),
         },
         vec![cookie],
     ))
@@ -124,6 +194,187 @@ pub async fn remember(state: &AppState, flow: &Flow, memory: &FormMemory) -> Res
         .set_form_state(&flow.id_hash, Some(&serde_json::to_string(memory)?))
         .await?;
     Ok(())
+}
+
+/// Stores where the flow stands.
+pub async fn save_progress(state: &AppState, flow: &Flow) -> Result<(), AppError> {
+    state
+        .db
+        .set_progress(&flow.id_hash, Some(&serde_json::to_string(&flow.progress)?))
+        .await?;
+    Ok(())
+}
+
+/// Forgets any form memory (after a step succeeded), optionally leaving a notice.
+pub async fn clear_memory(
+    state: &AppState,
+    flow: &Flow,
+    screen: &str,
+    notice: Option<Notice>,
+    values: Vec<(Field, String)>,
+) -> Result<(), AppError> {
+    let memory = notice.map(|n| FormMemory {
+        screen: screen.into(),
+        errors: FormErrors::default(),
+        values,
+        notice: Some(n),
+    });
+    let text = match memory {
+        Some(m) => Some(serde_json::to_string(&m)?),
+        None => None,
+    };
+    state
+        .db
+        .set_form_state(&flow.id_hash, text.as_deref())
+        .await?;
+    Ok(())
+}
+
+/// Who is making a request to the engine, whichever entry point it came through.
+pub struct Ctx<'a> {
+    pub state: &'a AppState,
+    pub headers: &'a HeaderMap,
+    /// `ip:<address>`, for the lockout.
+    pub ip: String,
+    pub locale: Locale,
+}
+
+impl<'a> Ctx<'a> {
+    /// The context of a request.
+    pub fn new(
+        state: &'a AppState,
+        headers: &'a HeaderMap,
+        extensions: &axum::http::Extensions,
+        flow: Option<&Flow>,
+    ) -> Self {
+        let ui_locales = flow.and_then(|f| f.request.as_ref()?.ui_locales.clone());
+        Ctx {
+            state,
+            headers,
+            ip: crate::lockout::client_ip(&state.config.lockout, headers, extensions),
+            locale: crate::render::locale(state, headers, ui_locales.as_deref()),
+        }
+    }
+
+    /// The lockout subjects of an attempt on `id`: the identifier as typed (canonical), the
+    /// account it names if any, and the client address.
+    pub async fn subjects(&self, id: Option<&Identifier>) -> Result<Subjects, AppError> {
+        let user = match id {
+            Some(id) => user_by_identifier(self.state, id)
+                .await?
+                .map(|u| format!("user:{}", u.id)),
+            None => None,
+        };
+        Ok(Subjects {
+            identifier: id.map(Identifier::lockout_key),
+            user,
+            ip: self.ip.clone(),
+        })
+    }
+}
+
+/// Where the engine sends the user after a step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// The password screen of identifier-first sign-in.
+    Password,
+    /// The code entry screen.
+    VerifyCode,
+    /// The code entry screen, after a new code was sent.
+    CodeResent,
+    /// The registration form (for example after a code proved an address with no account).
+    Register,
+    /// The new-password screen of a reset.
+    NewPassword,
+    /// Sign in again with the new password.
+    PasswordChanged,
+    /// A verified address has no account, and registration is closed.
+    NoAccount,
+    /// The account is suspended.
+    Suspended,
+    /// The user must agree to the terms before continuing.
+    Terms,
+    /// Signed in: continue to `location` with the session cookie.
+    Done { location: String, cookie: String },
+}
+
+impl Next {
+    /// The screen path (or final location) of the next step.
+    pub fn path(&self) -> &str {
+        match self {
+            Next::Password => "/sign-in/password",
+            Next::VerifyCode | Next::CodeResent => "/verify",
+            Next::Register => "/register",
+            Next::NewPassword => "/reset-password/new",
+            Next::PasswordChanged => "/sign-in",
+            Next::NoAccount => "/no-account",
+            Next::Suspended => "/suspended",
+            Next::Terms => "/terms",
+            Next::Done { location, .. } => location,
+        }
+    }
+
+    /// The step's name in the Experience API.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Next::Password => "password",
+            Next::VerifyCode | Next::CodeResent => "verify_code",
+            Next::Register => "register",
+            Next::NewPassword => "new_password",
+            Next::PasswordChanged => "password_changed",
+            Next::NoAccount => "no_account",
+            Next::Suspended => "suspended",
+            Next::Terms => "terms",
+            Next::Done { .. } => "done",
+        }
+    }
+}
+
+/// A step's outcome: the next step, or the errors to show on the same screen.
+pub type StepResult = Result<Result<Next, FormErrors>, AppError>;
+
+/// Ends a successful proof of identity: suspended accounts stop here; users who owe an
+/// agreement to the terms see them; everyone else gets a fresh session.
+pub async fn finish_sign_in(
+    ctx: &Ctx<'_>,
+    flow: &mut Flow,
+    user: &UserRow,
+    amr: &str,
+) -> StepResult {
+    if user.suspended_at.is_some() {
+        tracing::info!(user = %user.id, "suspended account stopped at sign-in");
+        flow.progress = Progress::default();
+        save_progress(ctx.state, flow).await?;
+        return Ok(Ok(Next::Suspended));
+    }
+    if ctx.state.config.terms.policy == crate::config::TermsPolicy::Manual
+        && user.terms_accepted_at.is_none()
+    {
+        flow.progress.pending_user = Some((user.id.clone(), amr.to_string()));
+        save_progress(ctx.state, flow).await?;
+        return Ok(Ok(Next::Terms));
+    }
+    let cookie = start_session(ctx.state, ctx.headers, flow, user, amr).await?;
+    flow.progress = Progress::default();
+    save_progress(ctx.state, flow).await?;
+    tracing::info!(user = %user.id, amr, "signed in");
+    Ok(Ok(Next::Done {
+        location: flow.next_after_sign_in().to_string(),
+        cookie,
+    }))
+}
+
+/// The user named by a canonical identifier.
+pub async fn user_by_identifier(
+    state: &AppState,
+    id: &Identifier,
+) -> Result<Option<UserRow>, AppError> {
+    use crate::config::IdentifierKind::*;
+    Ok(match id.kind {
+        Username => state.db.user_by_username(&id.value).await?,
+        Email => state.db.user_by_email(&id.value).await?,
+        Phone => state.db.user_by_phone(&id.value).await?,
+    })
 }
 
 /// How the app of a flow is shown to the user.
@@ -182,11 +433,6 @@ pub fn csrf_ok(state: &AppState, parts: &axum::http::request::Parts, token: &str
     )
 }
 
-/// Case-folds an identifier for lookup and storage, so `Alice` and `alice` are one account.
-pub fn normalize_identifier(value: &str) -> String {
-    value.trim().to_lowercase()
-}
-
 /// A redirect answer.
 pub fn go(location: impl Into<String>, set_cookies: Vec<String>) -> Submitted {
     Submitted {
@@ -213,6 +459,98 @@ pub fn hashing_error(e: crate::password::PasswordError) -> Result<UiError, AppEr
     }
 }
 
+/// The screen a rejected form goes back to, with its memory key.
+pub struct Screen {
+    pub key: &'static str,
+    pub path: &'static str,
+}
+
+/// Answers a form submission from the step's outcome: the next screen, or the same screen
+/// with its errors and the values typed.
+pub async fn answer(
+    state: &AppState,
+    flow: &Flow,
+    screen: Screen,
+    values: Vec<(Field, String)>,
+    outcome: Result<Next, FormErrors>,
+) -> Result<Submitted, AppError> {
+    match outcome {
+        Ok(Next::Done { location, cookie }) => Ok(go(location, vec![cookie])),
+        Ok(Next::PasswordChanged) => {
+            clear_memory(
+                state,
+                flow,
+                sign_in::SCREEN.key,
+                Some(Notice::PasswordChanged),
+                values,
+            )
+            .await?;
+            Ok(go(Next::PasswordChanged.path(), Vec::new()))
+        }
+        Ok(Next::CodeResent) => {
+            clear_memory(
+                state,
+                flow,
+                verify_code::SCREEN.key,
+                Some(Notice::CodeSent),
+                Vec::new(),
+            )
+            .await?;
+            Ok(go(Next::CodeResent.path(), Vec::new()))
+        }
+        Ok(next) => {
+            clear_memory(state, flow, screen.key, None, Vec::new()).await?;
+            Ok(go(next.path(), Vec::new()))
+        }
+        Err(errors) => {
+            remember(
+                state,
+                flow,
+                &FormMemory {
+                    screen: screen.key.into(),
+                    errors,
+                    values,
+                    notice: None,
+                },
+            )
+            .await?;
+            Ok(go(screen.path, Vec::new()))
+        }
+    }
+}
+
+/// Runs one form through the engine: loads the flow, checks the anti-forgery token, then
+/// the step.
+async fn run_form(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    csrf: &str,
+    screen: Screen,
+    values: Vec<(Field, String)>,
+    step: impl for<'c> AsyncFnOnce(&Ctx<'c>, &mut Flow) -> StepResult,
+) -> Result<Submitted, AppError> {
+    let mut flow = match load_flow(state, &parts.headers).await? {
+        Ok(flow) => flow,
+        Err(stale) => return Ok(no_flow(stale)),
+    };
+    if !csrf_ok(state, parts, csrf) {
+        let errors = FormErrors::form(UiError::FormExpired);
+        return answer(state, &flow, screen, values, Err(errors)).await;
+    }
+    let ctx = Ctx::new(state, &parts.headers, &parts.extensions, Some(&flow));
+    let outcome = step(&ctx, &mut flow).await?;
+    answer(state, &flow, screen, values, outcome).await
+}
+
+/// Caps what is kept of a typed value.
+fn keep(value: &str) -> String {
+    value
+        .trim()
+        .chars()
+        .take(app::api::rules::IDENTIFIER_MAX)
+        .collect()
+}
+
 #[async_trait::async_trait]
 impl FlowPort for AppState {
     async fn submit(&self, parts: &axum::http::request::Parts, form: FormSubmission) -> Submitted {
@@ -221,21 +559,120 @@ impl FlowPort for AppState {
                 csrf,
                 identifier,
                 password,
-            } => sign_in::submit(self, parts, &csrf, &identifier, &password).await,
+                method,
+            } => {
+                let screen = match method.as_str() {
+                    "continue" => sign_in::IDENTIFIER_SCREEN,
+                    "password_step" => sign_in::PASSWORD_SCREEN,
+                    _ => sign_in::SCREEN,
+                };
+                let values = vec![(Field::Identifier, keep(&identifier))];
+                run_form(
+                    self,
+                    parts,
+                    &csrf,
+                    screen,
+                    values,
+                    async |ctx, flow| match method.as_str() {
+                        "code" => sign_in::send_code(ctx, flow, &identifier).await,
+                        "continue" => sign_in::identify(ctx, flow, &identifier).await,
+                        _ => sign_in::password(ctx, flow, &identifier, &password).await,
+                    },
+                )
+                .await
+            }
             FormSubmission::Register {
                 csrf,
+                identifier,
                 username,
                 email,
+                phone,
+                new_password,
+                confirm_password,
+                terms,
+            } => {
+                let values = vec![
+                    (Field::Identifier, keep(&identifier)),
+                    (Field::Username, keep(&username)),
+                    (Field::Email, keep(&email)),
+                    (Field::Phone, keep(&phone)),
+                ];
+                let form = register::RegisterForm {
+                    identifier,
+                    username,
+                    email,
+                    phone,
+                    new_password,
+                    confirm_password,
+                    terms,
+                };
+                run_form(
+                    self,
+                    parts,
+                    &csrf,
+                    register::SCREEN,
+                    values,
+                    async |ctx, flow| register::submit(ctx, flow, &form).await,
+                )
+                .await
+            }
+            FormSubmission::VerifyCode { csrf, code, resend } => {
+                run_form(
+                    self,
+                    parts,
+                    &csrf,
+                    verify_code::SCREEN,
+                    Vec::new(),
+                    async |ctx, flow| {
+                        if resend {
+                            verify_code::resend(ctx, flow).await
+                        } else {
+                            verify_code::verify(ctx, flow, &code).await
+                        }
+                    },
+                )
+                .await
+            }
+            FormSubmission::ResetPassword { csrf, identifier } => {
+                let values = vec![(Field::Identifier, keep(&identifier))];
+                run_form(
+                    self,
+                    parts,
+                    &csrf,
+                    reset_password::SCREEN,
+                    values,
+                    async |ctx, flow| reset_password::start(ctx, flow, &identifier).await,
+                )
+                .await
+            }
+            FormSubmission::NewPassword {
+                csrf,
                 new_password,
                 confirm_password,
             } => {
-                let form = register::RegisterForm {
-                    username,
-                    email,
-                    new_password,
-                    confirm_password,
-                };
-                register::submit(self, parts, &csrf, form).await
+                run_form(
+                    self,
+                    parts,
+                    &csrf,
+                    reset_password::NEW_PASSWORD_SCREEN,
+                    Vec::new(),
+                    async |ctx, flow| {
+                        reset_password::new_password(ctx, flow, &new_password, &confirm_password)
+                            .await
+                    },
+                )
+                .await
+            }
+            FormSubmission::AgreeTerms { csrf, agreed } => {
+                run_form(
+                    self,
+                    parts,
+                    &csrf,
+                    terms::SCREEN,
+                    Vec::new(),
+                    async |ctx, flow| terms::agree(ctx, flow, agreed).await,
+                )
+                .await
             }
             FormSubmission::SignOut { csrf, return_to } => {
                 sign_out::submit(self, parts, &csrf, return_to).await

@@ -6,11 +6,16 @@ pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod experience_api;
 pub mod flow;
+pub mod identifier;
 pub mod keys;
+pub mod lockout;
+pub mod messaging;
 pub mod oidc;
 pub mod pages;
 pub mod password;
+pub mod password_policy;
 pub mod render;
 pub mod state;
 pub mod web;
@@ -43,6 +48,8 @@ pub enum StartError {
     Password(#[from] password::PasswordError),
     #[error("cannot build the HTTP client: {0}")]
     Http(#[from] reqwest::Error),
+    #[error("cannot set up messaging: {0}")]
+    Messaging(#[from] messaging::MessagingError),
     #[error("cannot listen on {0}: {1}")]
     Listen(std::net::SocketAddr, std::io::Error),
 }
@@ -73,7 +80,9 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
     let issuer = config.issuer();
+    let messenger = messaging::Messenger::new(&config)?;
     Ok(AppState::new(Inner {
+        messenger,
         cookies: web::Cookies::new(config.https()),
         origin: web::origin_of(&issuer),
         default_locale: config.locale().unwrap_or_default(),
@@ -113,12 +122,24 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::home))
         .route("/sign-in", get(pages::sign_in))
         .route("/register", get(pages::register))
+        .route("/identifier-sign-in", get(pages::identifier_sign_in))
+        .route("/sign-in/password", get(pages::sign_in_password))
+        .route("/verify", get(pages::verify_code))
+        .route("/reset-password", get(pages::reset_password))
+        .route("/reset-password/new", get(pages::new_password))
+        .route("/suspended", get(pages::suspended))
+        .route("/no-account", get(pages::no_account))
+        .route("/terms", get(pages::terms))
         .route("/sign-out", get(pages::sign_out))
         .route("/sign-out/done", get(pages::signed_out))
         .route("/error", get(pages::error))
         .route("/language", get(pages::language))
         .route("/flow/{*name}", post(server_fn))
-        .route("/health", get(health));
+        .route("/health", get(health))
+        .merge(experience_api::routes());
+    if state.config.dev.outbox_page {
+        app = app.route("/dev/outbox", get(pages::outbox));
+    }
     if state.config.demo.enabled {
         app = app
             .route("/demo", get(demo::page))

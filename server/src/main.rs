@@ -48,6 +48,8 @@ async fn run() -> Result<(), String> {
         .await
         .map_err(|e| server::StartError::Listen(listen, e).to_string())?;
     tracing::info!(%listen, %public_url, "Sesame is listening; try {public_url}/demo");
+    // The peer address feeds the per-address lockout.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown(grace))
         .await

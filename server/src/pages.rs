@@ -1,12 +1,18 @@
 //! The GET side of every screen: load the flow state, build the screen's state, render.
 
+use crate::config::{IdentifierKind, SignInMethod, SignInStyle, TermsPolicy};
 use crate::error::AppError;
-use crate::flow::{self, client_info, ensure_flow};
+use crate::flow::{self, client_info, ensure_flow, Flow};
 use crate::oidc::authorize::{current_session, see_other};
+use crate::password_policy;
 use crate::render::{self, PageOptions};
 use crate::state::AppState;
 use crate::web::{local_path, CookieName};
-use app::api::{ErrorKind, HomeState, RegisterState, Screen, SignInState, SignOutState};
+use app::api::{
+    CodePurpose, ErrorKind, Field, HomeState, NewPasswordState, NoticeKind, NoticeState,
+    OutboxMessage, OutboxState, RegisterState, ResetPasswordState, Screen, SignInState, SignInStep,
+    SignOutState, TermsView, VerifyCodeState,
+};
 use app::i18n::Locale;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -34,64 +40,366 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response
     or_error(&state, &headers, r)
 }
 
-/// `GET /sign-in`.
-pub async fn sign_in(State(state): State<AppState>, headers: HeaderMap) -> Response {
+/// Renders a flow screen: creates the flow when there is none, applies the request's
+/// language and the client's redirect URI to the page.
+async fn flow_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    path: &str,
+    build: impl FnOnce(&Flow) -> Result<Screen, Response>,
+) -> Response {
     let r = async {
-        let (flow, cookies) = ensure_flow(&state, &headers).await?;
-        let request = flow.request.as_ref();
-        let memory = flow.memory_for(flow::sign_in::SCREEN);
-        let identifier = match &memory {
-            Some(m) => m.identifier.clone(),
-            None => request
-                .and_then(|r| r.login_hint.clone())
-                .unwrap_or_default(),
+        let (flow, cookies) = ensure_flow(state, headers).await?;
+        let screen = match build(&flow) {
+            Ok(screen) => screen,
+            Err(redirect) => return Ok(redirect),
         };
-        let screen = Screen::SignIn(SignInState {
-            client: client_info(&state, request),
-            identifier,
-            errors: memory.map(|m| m.errors).unwrap_or_default(),
-            registration_enabled: state.config.ui.registration_enabled,
-        });
+        let request = flow.request.as_ref();
         Ok(render::page(
-            &state,
-            &headers,
+            state,
+            headers,
             screen,
             PageOptions {
                 form_target: request.map(|r| r.redirect_uri.clone()),
                 ui_locales: request.and_then(|r| r.ui_locales.clone()),
                 set_cookies: cookies,
-                path: Some("/sign-in".into()),
+                path: Some(path.into()),
             },
         ))
     }
     .await;
-    or_error(&state, &headers, r)
+    or_error(state, headers, r)
+}
+
+/// Identifier kinds the screen offers: the configured ones, narrowed by the request's
+/// `identifier` parameter when it names any of them.
+fn offered(configured: Vec<IdentifierKind>, flow: &Flow) -> Vec<IdentifierKind> {
+    let wanted = flow
+        .request
+        .as_ref()
+        .map(|r| r.identifier_kinds.clone())
+        .unwrap_or_default();
+    let narrowed: Vec<_> = configured
+        .iter()
+        .copied()
+        .filter(|k| wanted.contains(k))
+        .collect();
+    if narrowed.is_empty() {
+        configured
+    } else {
+        narrowed
+    }
+}
+
+fn sign_in_state(state: &AppState, flow: &Flow, step: SignInStep, key: &str) -> SignInState {
+    let x = &state.config.experience;
+    let request = flow.request.as_ref();
+    let memory = flow.memory_for(key);
+    let identifier = match (&memory, step) {
+        (_, SignInStep::Password) => flow
+            .progress
+            .identifier
+            .as_ref()
+            .map(|i| i.value.clone())
+            .unwrap_or_default(),
+        (Some(m), _) if !m.value(Field::Identifier).is_empty() => m.value(Field::Identifier),
+        _ => request
+            .and_then(|r| r.login_hint.clone())
+            .unwrap_or_default(),
+    };
+    let any = |m: SignInMethod| x.sign_in.iter().any(|s| s.methods.contains(&m));
+    let (password, code) = match (step, &flow.progress.identifier) {
+        (SignInStep::Password, Some(id)) => (
+            x.methods(id.kind).contains(&SignInMethod::Password),
+            x.methods(id.kind).contains(&SignInMethod::Code),
+        ),
+        _ => (any(SignInMethod::Password), any(SignInMethod::Code)),
+    };
+    SignInState {
+        client: client_info(state, request),
+        step,
+        kinds: offered(x.sign_in_kinds(), flow),
+        identifier,
+        password,
+        code,
+        forgot_password: !x.forgot_password.is_empty(),
+        notice: memory.as_ref().and_then(|m| m.notice),
+        errors: memory.map(|m| m.errors).unwrap_or_default(),
+        registration_enabled: x.registration_enabled(),
+    }
+}
+
+/// `GET /sign-in`: the unified screen, or the identifier step in identifier-first style.
+pub async fn sign_in(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if !state.config.experience.sign_in_enabled() {
+        return see_other("/register", &[]);
+    }
+    if state.config.experience.style == SignInStyle::IdentifierFirst {
+        return identifier_sign_in(State(state), headers).await;
+    }
+    flow_page(&state, &headers, "/sign-in", |flow| {
+        Ok(Screen::SignIn(sign_in_state(
+            &state,
+            flow,
+            SignInStep::Unified,
+            flow::sign_in::SCREEN.key,
+        )))
+    })
+    .await
+}
+
+/// `GET /identifier-sign-in`: the identifier alone (`first_screen=identifier:sign_in`).
+pub async fn identifier_sign_in(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    flow_page(&state, &headers, "/identifier-sign-in", |flow| {
+        let mut s = sign_in_state(
+            &state,
+            flow,
+            SignInStep::Identifier,
+            flow::sign_in::IDENTIFIER_SCREEN.key,
+        );
+        // A notice left for the unified screen (password changed) shows here too.
+        if s.notice.is_none() {
+            s.notice = flow
+                .memory_for(flow::sign_in::SCREEN.key)
+                .and_then(|m| m.notice);
+        }
+        Ok(Screen::SignIn(s))
+    })
+    .await
+}
+
+/// `GET /sign-in/password`: the password step of identifier-first sign-in.
+pub async fn sign_in_password(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    flow_page(&state, &headers, "/sign-in/password", |flow| {
+        if flow.progress.identifier.is_none() {
+            return Err(see_other("/identifier-sign-in", &[]));
+        }
+        Ok(Screen::SignIn(sign_in_state(
+            &state,
+            flow,
+            SignInStep::Password,
+            flow::sign_in::PASSWORD_SCREEN.key,
+        )))
+    })
+    .await
 }
 
 /// `GET /register`.
 pub async fn register(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if !state.config.ui.registration_enabled {
+    if !state.config.experience.registration_enabled() {
         return see_other("/sign-in", &[]);
     }
-    let r = async {
-        let (flow, cookies) = ensure_flow(&state, &headers).await?;
-        let request = flow.request.as_ref();
-        let memory = flow.memory_for(flow::register::SCREEN).unwrap_or_default();
-        let screen = Screen::Register(RegisterState {
-            client: client_info(&state, request),
-            username: memory.username,
-            email: memory.email,
+    flow_page(&state, &headers, "/register", |flow| {
+        let config = &state.config;
+        let x = &config.experience;
+        let memory = flow
+            .memory_for(flow::register::SCREEN.key)
+            .unwrap_or_default();
+        let kinds = offered(x.sign_up_identifiers.clone(), flow);
+        let primary = flow::register::primary_field(&kinds);
+        let mut values = memory.values.clone();
+        let typed = |f: Field| values.iter().any(|(g, v)| *g == f && !v.is_empty());
+        if !typed(primary) {
+            // An address proven by a sign-in code, or the app's login_hint.
+            let hint = flow
+                .progress
+                .identifier
+                .as_ref()
+                .filter(|i| flow.progress.is_verified(i))
+                .map(|i| i.value.clone())
+                .or_else(|| flow.request.as_ref().and_then(|r| r.login_hint.clone()));
+            if let Some(hint) = hint {
+                values.push((primary, hint));
+            }
+        }
+        let terms = terms_view(config, config.terms.policy != TermsPolicy::Automatic);
+        Ok(Screen::Register(RegisterState {
+            client: client_info(&state, flow.request.as_ref()),
+            secondary: x
+                .secondary_identifiers
+                .iter()
+                .copied()
+                .filter(|k| !(kinds.len() == 1 && kinds.contains(k)))
+                .collect(),
+            kinds,
+            password: x.sign_up_password,
+            password_rules: password_policy::browser_rules(&config.password_policy),
+            username_rules: (
+                config.username_policy.min_length,
+                config.username_policy.max_length,
+            ),
+            values,
+            terms,
             errors: memory.errors,
-        });
+            sign_in_enabled: x.sign_in_enabled(),
+        }))
+    })
+    .await
+}
+
+/// The terms as the screens show them; `None` when there is nothing to show.
+fn terms_view(config: &crate::config::Config, checkbox: bool) -> Option<TermsView> {
+    let t = &config.terms;
+    (checkbox || t.terms_url.is_some() || t.privacy_url.is_some()).then(|| TermsView {
+        terms_url: t.terms_url.clone(),
+        privacy_url: t.privacy_url.clone(),
+        checkbox,
+    })
+}
+
+/// `GET /verify`: the code entry screen.
+pub async fn verify_code(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    flow_page(&state, &headers, "/verify", |flow| {
+        let Some(to) = flow.progress.code_to.clone() else {
+            return Err(see_other("/sign-in", &[]));
+        };
+        let memory = flow
+            .memory_for(flow::verify_code::SCREEN.key)
+            .unwrap_or_default();
+        let purpose = flow.progress.code_purpose;
+        Ok(Screen::VerifyCode(VerifyCodeState {
+            client: client_info(&state, flow.request.as_ref()),
+            purpose,
+            by_sms: to.kind == IdentifierKind::Phone,
+            recipient: to.value,
+            digits: state.config.codes.digits as usize,
+            errors: memory.errors,
+            notice: memory.notice,
+            back: match purpose {
+                CodePurpose::SignIn => "/sign-in",
+                CodePurpose::Register => "/register",
+                CodePurpose::ResetPassword => "/reset-password",
+            }
+            .into(),
+        }))
+    })
+    .await
+}
+
+/// `GET /reset-password`: where to send the reset code.
+pub async fn reset_password(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if state.config.experience.forgot_password.is_empty() {
+        return see_other("/sign-in", &[]);
+    }
+    flow_page(&state, &headers, "/reset-password", |flow| {
+        let memory = flow
+            .memory_for(flow::reset_password::SCREEN.key)
+            .unwrap_or_default();
+        let identifier = match memory.value(Field::Identifier) {
+            v if v.is_empty() => flow
+                .request
+                .as_ref()
+                .and_then(|r| r.login_hint.clone())
+                .unwrap_or_default(),
+            v => v,
+        };
+        Ok(Screen::ResetPassword(ResetPasswordState {
+            client: client_info(&state, flow.request.as_ref()),
+            kinds: state.config.experience.forgot_password.clone(),
+            identifier,
+            errors: memory.errors,
+        }))
+    })
+    .await
+}
+
+/// `GET /reset-password/new`: only for a flow that consumed a reset code.
+pub async fn new_password(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let account = async {
+        let Ok(flow) = flow::load_flow(&state, &headers).await? else {
+            return Ok(None);
+        };
+        let Some(id) = flow.progress.reset_user.clone() else {
+            return Ok(None);
+        };
+        Ok::<_, AppError>(state.db.user_by_id(&id).await?.map(|u| u.label()))
+    }
+    .await;
+    let account = match account {
+        Ok(Some(a)) => a,
+        Ok(None) => return see_other("/reset-password", &[]),
+        Err(e) => return render::internal_error(&state, &headers, e),
+    };
+    flow_page(&state, &headers, "/reset-password/new", |flow| {
+        let memory = flow
+            .memory_for(flow::reset_password::NEW_PASSWORD_SCREEN.key)
+            .unwrap_or_default();
+        Ok(Screen::NewPassword(NewPasswordState {
+            client: client_info(&state, flow.request.as_ref()),
+            account,
+            password_rules: password_policy::browser_rules(&state.config.password_policy),
+            errors: memory.errors,
+        }))
+    })
+    .await
+}
+
+fn notice(kind: NoticeKind, subject: Option<String>) -> Screen {
+    Screen::Notice(NoticeState {
+        kind,
+        subject,
+        terms: None,
+        errors: Default::default(),
+    })
+}
+
+/// `GET /suspended`.
+pub async fn suspended(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    flow_page(&state, &headers, "/suspended", |_| {
+        Ok(notice(NoticeKind::Suspended, None))
+    })
+    .await
+}
+
+/// `GET /no-account`: a verified address without an account.
+pub async fn no_account(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    flow_page(&state, &headers, "/no-account", |flow| {
+        let subject = flow.progress.identifier.as_ref().map(|i| i.value.clone());
+        Ok(notice(NoticeKind::NoAccount, subject))
+    })
+    .await
+}
+
+/// `GET /terms`: agreement before the session starts.
+pub async fn terms(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    flow_page(&state, &headers, "/terms", |flow| {
+        if flow.progress.pending_user.is_none() {
+            return Err(see_other("/sign-in", &[]));
+        }
+        let memory = flow.memory_for(flow::terms::SCREEN.key).unwrap_or_default();
+        Ok(Screen::Notice(NoticeState {
+            kind: NoticeKind::TermsUpdate,
+            subject: None,
+            terms: terms_view(&state.config, true),
+            errors: memory.errors,
+        }))
+    })
+    .await
+}
+
+/// `GET /dev/outbox`: the development outbox (routed only when enabled).
+pub async fn outbox(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let r = async {
+        let messages = state
+            .db
+            .outbox(100)
+            .await?
+            .into_iter()
+            .map(|m| OutboxMessage {
+                channel: m.channel,
+                recipient: m.recipient,
+                subject: m.subject,
+                body: m.body,
+                created_at: m.created_at,
+            })
+            .collect();
         Ok(render::page(
             &state,
             &headers,
-            screen,
+            Screen::Outbox(OutboxState { messages }),
             PageOptions {
-                form_target: request.map(|r| r.redirect_uri.clone()),
-                ui_locales: request.and_then(|r| r.ui_locales.clone()),
-                set_cookies: cookies,
-                path: Some("/register".into()),
+                path: Some("/dev/outbox".into()),
+                ..Default::default()
             },
         ))
     }

@@ -20,6 +20,8 @@ pub struct Inner {
     pub config: Config,
     pub db: Db,
     pub hasher: Hasher,
+    /// Email and SMS connectors.
+    pub messenger: crate::messaging::Messenger,
     pub keys: Arc<Keys>,
     /// Key of the anti-forgery MACs.
     pub csrf_key: Vec<u8>,

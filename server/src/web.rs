@@ -121,23 +121,27 @@ pub fn csrf_ok(
     public_origin: &str,
     token: &str,
 ) -> bool {
-    if method != Method::POST {
+    if method != Method::POST || !same_origin(headers, public_origin) {
         return false;
     }
+    match cookies.get(headers, CookieName::Csrf) {
+        Some(secret) => csrf_token_valid(key, &secret, token),
+        None => false,
+    }
+}
+
+/// False when the browser says the request comes from another site (`Sec-Fetch-Site`,
+/// `Origin`). Requests without these headers (non-browser clients) pass.
+pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         if !matches!(site, "same-origin" | "none") {
             return false;
         }
     }
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         // Browsers send `Origin: null` for some privacy-sensitive contexts; treat as foreign.
-        if origin != public_origin {
-            return false;
-        }
-    }
-    match cookies.get(headers, CookieName::Csrf) {
-        Some(secret) => csrf_token_valid(key, &secret, token),
-        None => false,
+        Some(origin) => origin == public_origin,
+        None => true,
     }
 }
 

@@ -87,7 +87,13 @@ fn fields_are_islands_and_errors_are_tied_to_their_input() {
 
 #[test]
 fn japanese_pages_are_japanese() {
-    let html = render(Screen::SignIn(SignInState::default()), Locale::Ja);
+    let html = render(
+        Screen::SignIn(SignInState {
+            password: true,
+            ..Default::default()
+        }),
+        Locale::Ja,
+    );
     assert!(html.contains("サインイン"));
     assert!(html.contains("パスワード"));
     assert!(!html.contains(">Sign in<"));

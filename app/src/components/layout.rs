@@ -1,4 +1,4 @@
-use crate::api::{ClientInfo, FormErrors, PageEnv};
+use crate::api::{ClientInfo, FormErrors, Notice, PageEnv};
 use crate::i18n::{Locale, Msg};
 use leptos::prelude::*;
 
@@ -70,6 +70,28 @@ pub fn ErrorSummary(errors: FormErrors, locale: Locale) -> impl IntoView {
         view! {
             <div class="alert alert-error" role="alert" id="form-error" tabindex="-1">
                 <p>{e.message(locale)}</p>
+            </div>
+        }
+    })
+}
+
+/// A confirmation of what just happened (a code sent, a password changed).
+#[component]
+pub fn NoticeBanner(
+    notice: Option<Notice>,
+    subject: Option<String>,
+    locale: Locale,
+) -> impl IntoView {
+    notice.map(|n| {
+        let text = match n {
+            Notice::PasswordChanged => locale.text(Msg::NoticePasswordChanged).to_string(),
+            Notice::CodeSent => {
+                locale.text_n(Msg::NoticeCodeSent, subject.clone().unwrap_or_default())
+            }
+        };
+        view! {
+            <div class="alert alert-success" role="status">
+                <p>{text}</p>
             </div>
         }
     })

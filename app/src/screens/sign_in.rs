@@ -1,7 +1,8 @@
-//! The sign-in screen: identifier and password.
+//! The sign-in screen: identifier and password on one screen (unified), or the identifier
+//! first and the password next (identifier-first), with "email me a code" where offered.
 
-use crate::api::{rules, Field, PageEnv, Rule, SignInState, UiError};
-use crate::components::{ErrorSummary, Layout, PasswordField, TextField};
+use crate::api::{Field, IdentifierKind, PageEnv, Rule, SignInState, SignInStep, UiError};
+use crate::components::{ErrorSummary, Layout, NoticeBanner, PasswordField, TextField};
 use crate::i18n::Msg;
 use crate::screens::CsrfField;
 use leptos::prelude::*;
@@ -12,36 +13,90 @@ use leptos::server_fn::ServerFn;
 pub fn SignInScreen(env: PageEnv, state: SignInState) -> impl IntoView {
     let l = env.locale;
     let errors = state.errors;
+    let step = state.step;
+    let kinds = state.kinds.clone();
+    let code_kinds: Vec<IdentifierKind> = kinds
+        .iter()
+        .copied()
+        .filter(|k| *k != IdentifierKind::Username)
+        .collect();
+    let ask_password = state.password && step != SignInStep::Identifier;
     // Focus the first field in error, else the identifier (or the password when pre-filled).
-    let focus_password = !state.identifier.is_empty() && errors.of(Field::Identifier).is_none();
+    let focus_password =
+        ask_password && !state.identifier.is_empty() && errors.of(Field::Identifier).is_none();
+    let identifier_input = if step == SignInStep::Password {
+        view! {
+            <div class="field field-static">
+                <span class="field-label">{l.text(IdentifierKind::label(&kinds))}</span>
+                <p class="identifier-chip">
+                    <span class="identifier-value">{state.identifier.clone()}</span>
+                    " "
+                    <a href="/identifier-sign-in">{l.text(Msg::ChangeIdentifier)}</a>
+                </p>
+                <input type="hidden" name="identifier" value=state.identifier.clone()/>
+            </div>
+        }
+        .into_any()
+    } else {
+        view! {
+            <TextField
+                name=Field::Identifier.name().to_string()
+                label=l.text(IdentifierKind::label(&kinds)).to_string()
+                input_type=IdentifierKind::input_type(&kinds).to_string()
+                autocomplete=IdentifierKind::autocomplete(&kinds).to_string()
+                value=state.identifier.clone()
+                error=errors.of(Field::Identifier)
+                required=true
+                optional_label=false
+                autofocus=!focus_password
+                max_len=crate::api::rules::IDENTIFIER_MAX
+                rule=Rule::Identifier
+                locale=l
+            />
+        }
+        .into_any()
+    };
+    let primary = match (step, state.password) {
+        (SignInStep::Identifier, _) => ("continue", Msg::ContinueSubmit),
+        (SignInStep::Password, true) => ("password_step", Msg::SignInSubmit),
+        (_, true) => ("password", Msg::SignInSubmit),
+        (_, false) => ("code", Msg::SendCodeSubmit),
+    };
+    let offer_code = state.code && state.password && !code_kinds.is_empty();
+    let code_label = match code_kinds.as_slice() {
+        [IdentifierKind::Email] => Msg::EmailMeACode,
+        [IdentifierKind::Phone] => Msg::TextMeACode,
+        _ => Msg::SendMeACode,
+    };
     view! {
         <Layout env=env.clone() client=state.client.clone() title=l.text(Msg::SignInTitle).to_string()>
+            <NoticeBanner notice=state.notice subject=None locale=l/>
             <ErrorSummary errors=errors.clone() locale=l/>
             <form class="form" method="post" action=SignIn::PATH novalidate>
                 <CsrfField token=env.csrf.clone()/>
-                <TextField
-                    name=Field::Identifier.name().to_string()
-                    label=l.text(Msg::IdentifierLabel).to_string()
-                    autocomplete="username".to_string()
-                    value=state.identifier.clone()
-                    error=errors.of(Field::Identifier)
-                    required=true
-                    optional_label=false
-                    autofocus=!focus_password
-                    max_len=rules::IDENTIFIER_MAX
-                    rule=Rule::Identifier
-                    locale=l
-                />
-                <PasswordField
-                    name=Field::Password.name().to_string()
-                    label=l.text(Msg::PasswordLabel).to_string()
-                    autocomplete="current-password".to_string()
-                    error=errors.of(Field::Password)
-                    autofocus=focus_password
-                    rule=Rule::Required
-                    locale=l
-                />
-                <button type="submit" class="button button-primary">{l.text(Msg::SignInSubmit)}</button>
+                {identifier_input}
+                {ask_password.then(|| view! {
+                    <PasswordField
+                        name=Field::Password.name().to_string()
+                        label=l.text(Msg::PasswordLabel).to_string()
+                        autocomplete="current-password".to_string()
+                        error=errors.of(Field::Password)
+                        autofocus=focus_password
+                        rule=Rule::None
+                        locale=l
+                    />
+                })}
+                {(ask_password && state.forgot_password).then(|| view! {
+                    <p class="form-aside"><a href="/reset-password">{l.text(Msg::ForgotPassword)}</a></p>
+                })}
+                <button type="submit" class="button button-primary" name="method" value=primary.0>
+                    {l.text(primary.1)}
+                </button>
+                {(offer_code && step != SignInStep::Identifier).then(|| view! {
+                    <button type="submit" class="button button-secondary" name="method" value="code">
+                        {l.text(code_label)}
+                    </button>
+                })}
             </form>
             {state.registration_enabled.then(|| view! {
                 <p class="switch">
@@ -53,17 +108,20 @@ pub fn SignInScreen(env: PageEnv, state: SignInState) -> impl IntoView {
     }
 }
 
-/// Checks the credentials; on success continues the sign-in, else shows the form again.
+/// Checks the credentials or sends a code; on success continues the sign-in, else shows
+/// the form again.
 #[server(prefix = "/flow", endpoint = "sign-in")]
 pub async fn sign_in(
     csrf: Option<String>,
     identifier: Option<String>,
     password: Option<String>,
+    method: Option<String>,
 ) -> Result<(), UiError> {
     crate::port::submit(crate::port::FormSubmission::SignIn {
         csrf: csrf.unwrap_or_default(),
         identifier: identifier.unwrap_or_default(),
         password: password.unwrap_or_default(),
+        method: method.unwrap_or_default(),
     })
     .await
 }

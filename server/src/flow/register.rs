@@ -1,184 +1,250 @@
-//! Creating an account with a username and/or an email address and a password.
+//! Creating an account: the identifier it is created with, the further identifiers the
+//! operator requires, a password when chosen at sign-up, the terms. Email addresses and
+//! phone numbers are verified by a code before anything is stored; the account exists only
+//! once every check has passed.
 
 use super::{
-    csrf_ok, go, hashing_error, load_flow, no_flow, normalize_identifier, remember, start_session,
-    FormMemory,
+    finish_sign_in, hashing_error, save_progress, Ctx, Event, Flow, Registration, Screen,
+    StepResult,
 };
+use crate::config::{IdentifierKind, TermsPolicy};
 use crate::crypto::now;
-use crate::db::DbError;
-use crate::error::AppError;
-use crate::state::AppState;
-use app::api::{rules, Field, FormErrors, UiError};
-use app::port::Submitted;
-use axum::http::request::Parts;
+use crate::db::{DbError, NewUser};
+use crate::identifier::{self, Identifier};
+use crate::password_policy;
+use app::api::{rules, CodePurpose, Field, FormErrors, UiError};
 
-/// The key of this screen's form memory.
-pub const SCREEN: &str = "register";
+/// The registration screen.
+pub const SCREEN: Screen = Screen {
+    key: "register",
+    path: "/register",
+};
 
 /// The registration form as posted.
+#[derive(Clone, Debug, Default)]
 pub struct RegisterForm {
+    /// The primary identifier when several kinds are accepted ("email or phone").
+    pub identifier: String,
     pub username: String,
     pub email: String,
+    pub phone: String,
     pub new_password: String,
     pub confirm_password: String,
+    pub terms: bool,
 }
 
-/// Field checks of the registration form, shared with the tests.
-pub fn validate(form: &RegisterForm) -> FormErrors {
-    let mut errors = FormErrors::default();
-    let (username, email) = (form.username.trim(), form.email.trim());
-    if username.is_empty() && email.is_empty() {
-        errors.form = Some(UiError::UsernameOrEmailRequired);
-    }
-    if !username.is_empty() {
-        errors.check(Field::Username, rules::username(username));
-    }
-    if !email.is_empty() {
-        errors.check(Field::Email, rules::email(email));
-    }
-    errors.check(Field::NewPassword, rules::password(&form.new_password));
-    if rules::password(&form.new_password).is_ok() {
-        errors.check(
-            Field::ConfirmPassword,
-            rules::confirmation(&form.new_password, &form.confirm_password),
-        );
-    }
-    errors
-}
-
-/// Handles the registration form. Nothing is stored unless every check passes.
-pub async fn submit(
-    state: &AppState,
-    parts: &Parts,
-    csrf: &str,
-    form: RegisterForm,
-) -> Result<Submitted, AppError> {
-    if !state.config.ui.registration_enabled {
-        return Ok(go("/sign-in", Vec::new()));
-    }
-    let flow = match load_flow(state, &parts.headers).await? {
-        Ok(flow) => flow,
-        Err(stale) => return Ok(no_flow(stale)),
-    };
-    let reject = |errors: FormErrors| FormMemory {
-        screen: SCREEN.into(),
-        errors,
-        username: form
-            .username
-            .trim()
-            .chars()
-            .take(rules::USERNAME_MAX)
-            .collect(),
-        email: form.email.trim().chars().take(rules::EMAIL_MAX).collect(),
-        ..Default::default()
-    };
-    if !csrf_ok(state, parts, csrf) {
-        remember(
-            state,
-            &flow,
-            &reject(FormErrors::form(UiError::FormExpired)),
-        )
-        .await?;
-        return Ok(go("/register", Vec::new()));
-    }
-    let mut errors = validate(&form);
-    let username = Some(normalize_identifier(&form.username)).filter(|s| !s.is_empty());
-    let email = Some(normalize_identifier(&form.email)).filter(|s| !s.is_empty());
-    if errors.is_empty() {
-        if let Some(u) = &username {
-            if state.db.user_by_username(u).await?.is_some() {
-                errors
-                    .fields
-                    .push((Field::Username, UiError::UsernameTaken));
-            }
+impl RegisterForm {
+    fn raw(&self, field: Field) -> &str {
+        match field {
+            Field::Username => &self.username,
+            Field::Email => &self.email,
+            Field::Phone => &self.phone,
+            _ => &self.identifier,
         }
-        if let Some(e) = &email {
-            if state.db.user_by_email(e).await?.is_some() {
-                errors.fields.push((Field::Email, UiError::EmailTaken));
-            }
+    }
+}
+
+/// The field the primary identifier is typed into.
+pub fn primary_field(kinds: &[IdentifierKind]) -> Field {
+    match kinds {
+        [one] => Field::of_kind(*one),
+        _ => Field::Identifier,
+    }
+}
+
+/// Checks the form. Nothing is stored; usernames are checked for uniqueness here (they
+/// cannot be verified), email addresses and phone numbers after their code, so the form
+/// does not tell strangers which addresses have accounts.
+pub async fn submit(ctx: &Ctx<'_>, flow: &mut Flow, form: &RegisterForm) -> StepResult {
+    let config = &ctx.state.config;
+    let x = &config.experience;
+    if !x.registration_enabled() {
+        return Ok(Err(FormErrors::form(UiError::FormExpired)));
+    }
+    let mut errors = FormErrors::default();
+    let mut ids: Vec<Identifier> = Vec::new();
+    let primary = primary_field(&x.sign_up_identifiers);
+    let parse = |raw: &str, kinds: &[IdentifierKind]| {
+        identifier::parse(raw, kinds, &config.username_policy, &x.default_phone_region)
+    };
+    match parse(form.raw(primary), &x.sign_up_identifiers) {
+        Ok(id) => ids.push(id),
+        Err(e) => errors.fields.push((primary, e)),
+    }
+    for kind in &x.secondary_identifiers {
+        if ids.iter().any(|i| i.kind == *kind) {
+            continue;
+        }
+        let field = Field::of_kind(*kind);
+        match parse(form.raw(field), &[*kind]) {
+            Ok(id) => ids.push(id),
+            Err(e) => errors.fields.push((field, e)),
+        }
+    }
+    if x.sign_up_password {
+        let personal: Vec<&str> = ids.iter().map(|i| i.value.as_str()).collect();
+        match password_policy::check(&config.password_policy, &form.new_password, &personal) {
+            Ok(()) => errors.check(
+                Field::ConfirmPassword,
+                rules::confirmation(&form.new_password, &form.confirm_password),
+            ),
+            Err(e) => errors.fields.push((Field::NewPassword, e)),
+        }
+    }
+    if config.terms.policy != TermsPolicy::Automatic && !form.terms {
+        errors.fields.push((Field::Terms, UiError::TermsRequired));
+    }
+    let take = |kind| ids.iter().find(|i| i.kind == kind).map(|i| i.value.clone());
+    let username = take(IdentifierKind::Username);
+    if let Some(u) = &username {
+        if errors.of(Field::Username).is_none() && ctx.state.db.user_by_username(u).await?.is_some()
+        {
+            let field = if primary == Field::Identifier {
+                primary
+            } else {
+                Field::Username
+            };
+            errors.fields.push((field, UiError::UsernameTaken));
+        }
+    }
+    if !x.verify_identifiers {
+        if let Some(e) = uniqueness(ctx, &ids, primary).await? {
+            errors.fields.push(e);
         }
     }
     if !errors.is_empty() {
-        remember(state, &flow, &reject(errors)).await?;
-        return Ok(go("/register", Vec::new()));
+        return Ok(Err(errors));
     }
-    let hash = match state.hasher.hash(&form.new_password).await {
-        Ok(hash) => hash,
-        Err(e) => {
-            let error = hashing_error(e)?;
-            remember(state, &flow, &reject(FormErrors::form(error))).await?;
-            return Ok(go("/register", Vec::new()));
+    let password_hash = if x.sign_up_password {
+        match ctx.state.hasher.hash(&form.new_password).await {
+            Ok(hash) => Some(hash),
+            Err(e) => return Ok(Err(FormErrors::form(hashing_error(e)?))),
         }
+    } else {
+        None
     };
-    let id = uuid::Uuid::new_v4().to_string();
-    match state
-        .db
-        .insert_user(&id, username.as_deref(), email.as_deref(), &hash, now())
-        .await
-    {
+    flow.progress.event = Event::Register;
+    flow.progress.registration = Some(Registration {
+        username,
+        email: take(IdentifierKind::Email),
+        phone: take(IdentifierKind::Phone),
+        password_hash,
+        terms_accepted: form.terms || config.terms.policy == TermsPolicy::Automatic,
+    });
+    save_progress(ctx.state, flow).await?;
+    advance(ctx, flow).await
+}
+
+/// Whether an email address or phone number of `ids` already has an account.
+async fn uniqueness(
+    ctx: &Ctx<'_>,
+    ids: &[Identifier],
+    primary: Field,
+) -> Result<Option<(Field, UiError)>, crate::error::AppError> {
+    for id in ids {
+        let (taken, error) = match id.kind {
+            IdentifierKind::Email => (
+                ctx.state.db.user_by_email(&id.value).await?.is_some(),
+                UiError::EmailTaken,
+            ),
+            IdentifierKind::Phone => (
+                ctx.state.db.user_by_phone(&id.value).await?.is_some(),
+                UiError::PhoneTaken,
+            ),
+            IdentifierKind::Username => continue,
+        };
+        if taken {
+            let field = if primary == Field::Identifier
+                && ctx
+                    .state
+                    .config
+                    .experience
+                    .sign_up_identifiers
+                    .contains(&id.kind)
+            {
+                primary
+            } else {
+                Field::of_kind(id.kind)
+            };
+            return Ok(Some((field, error)));
+        }
+    }
+    Ok(None)
+}
+
+/// Sends a code to the next address of the registration that is not verified yet, or
+/// creates the account when all are.
+pub async fn advance(ctx: &Ctx<'_>, flow: &mut Flow) -> StepResult {
+    let Some(reg) = flow.progress.registration.clone() else {
+        return Ok(Err(FormErrors::form(UiError::FormExpired)));
+    };
+    let ids: Vec<Identifier> = [
+        reg.email.clone().map(|value| Identifier {
+            kind: IdentifierKind::Email,
+            value,
+        }),
+        reg.phone.clone().map(|value| Identifier {
+            kind: IdentifierKind::Phone,
+            value,
+        }),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if ctx.state.config.experience.verify_identifiers {
+        if let Some(next) = ids.iter().find(|i| !flow.progress.is_verified(i)) {
+            return super::verify_code::send(ctx, flow, next.clone(), CodePurpose::Register).await;
+        }
+    }
+    // The owner of the address learns it has an account: nobody else can get this far.
+    if let Some((_, error)) = uniqueness(ctx, &ids, Field::Identifier).await? {
+        return Ok(Err(FormErrors::form(error)));
+    }
+    let now = now();
+    let user = NewUser {
+        id: uuid::Uuid::new_v4().to_string(),
+        username: reg.username.clone(),
+        email_verified: ids
+            .iter()
+            .any(|i| i.kind == IdentifierKind::Email && flow.progress.is_verified(i)),
+        phone_verified: ids
+            .iter()
+            .any(|i| i.kind == IdentifierKind::Phone && flow.progress.is_verified(i)),
+        email: reg.email.clone(),
+        phone: reg.phone.clone(),
+        password_hash: reg.password_hash.clone(),
+        terms_accepted_at: reg.terms_accepted.then_some(now),
+    };
+    match ctx.state.db.insert_user(&user, now).await {
         Ok(()) => {}
-        // Someone took the name between the check and the insert.
+        // Someone took a value between the check and the insert.
         Err(DbError::Conflict) => {
-            remember(
-                state,
-                &flow,
-                &reject(FormErrors::form(UiError::UsernameTaken)),
-            )
-            .await?;
-            return Ok(go("/register", Vec::new()));
+            return Ok(Err(FormErrors::form(UiError::UsernameTaken)));
         }
         Err(e) => return Err(e.into()),
     }
-    let user = state
-        .db
-        .user_by_id(&id)
-        .await?
-        .ok_or(AppError::Db(DbError::Conflict))?;
-    let cookie = start_session(state, &parts.headers, &flow, &user, "pwd").await?;
-    tracing::info!(user = %user.id, "account created");
-    Ok(go(flow.next_after_sign_in(), vec![cookie]))
+    let Some(row) = ctx.state.db.user_by_id(&user.id).await? else {
+        return Err(DbError::Conflict.into());
+    };
+    tracing::info!(user = %row.id, "account created");
+    let amr = if reg.password_hash.is_some() {
+        "pwd"
+    } else {
+        "otp"
+    };
+    finish_sign_in(ctx, flow, &row, amr).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn form(u: &str, e: &str, p: &str, c: &str) -> RegisterForm {
-        RegisterForm {
-            username: u.into(),
-            email: e.into(),
-            new_password: p.into(),
-            confirm_password: c.into(),
-        }
-    }
-
     #[test]
-    fn needs_username_or_email() {
-        let errors = validate(&form("", " ", "long enough pw", "long enough pw"));
-        assert_eq!(errors.form, Some(UiError::UsernameOrEmailRequired));
-    }
-
-    #[test]
-    fn each_field_reports_its_rule() {
-        let errors = validate(&form("1xy", "bad", "short", "short"));
-        assert_eq!(errors.of(Field::Username), Some(UiError::InvalidUsername));
-        assert_eq!(errors.of(Field::Email), Some(UiError::InvalidEmail));
+    fn the_primary_field_follows_the_kinds() {
+        assert_eq!(primary_field(&[IdentifierKind::Email]), Field::Email);
         assert_eq!(
-            errors.of(Field::NewPassword),
-            Some(UiError::PasswordTooShort { min: 8 })
+            primary_field(&[IdentifierKind::Email, IdentifierKind::Phone]),
+            Field::Identifier
         );
-        assert_eq!(errors.of(Field::ConfirmPassword), None);
-        let errors = validate(&form("alice", "", "long enough pw", "long enough px"));
-        assert_eq!(
-            errors.of(Field::ConfirmPassword),
-            Some(UiError::PasswordMismatch)
-        );
-        assert!(validate(&form(
-            "alice",
-            "a@b.example",
-            "long enough pw",
-            "long enough pw"
-        ))
-        .is_empty());
     }
 }

@@ -1,68 +1,84 @@
-//! Signing in with an identifier (username or email) and a password.
+//! Signing in: with an identifier and a password, or with a one-time code sent to an email
+//! address or phone; on one screen (unified) or identifier first.
 
 use super::{
-    csrf_ok, go, hashing_error, load_flow, no_flow, normalize_identifier, remember, start_session,
-    FormMemory,
+    finish_sign_in, hashing_error, save_progress, user_by_identifier, Ctx, Flow, Next, Screen,
+    StepResult,
 };
-use crate::error::AppError;
-use crate::state::AppState;
-use app::api::{rules, Field, FormErrors, UiError};
-use app::port::Submitted;
-use axum::http::request::Parts;
+use crate::config::{IdentifierKind, SignInMethod};
+use crate::identifier::{self, Identifier};
+use crate::lockout;
+use app::api::{rules, CodePurpose, Field, FormErrors, UiError};
 
-/// The key of this screen's form memory.
-pub const SCREEN: &str = "sign_in";
+/// The unified sign-in screen.
+pub const SCREEN: Screen = Screen {
+    key: "sign_in",
+    path: "/sign-in",
+};
+/// The identifier step of identifier-first sign-in.
+pub const IDENTIFIER_SCREEN: Screen = Screen {
+    key: "identifier_sign_in",
+    path: "/identifier-sign-in",
+};
+/// The password step of identifier-first sign-in.
+pub const PASSWORD_SCREEN: Screen = Screen {
+    key: "sign_in_password",
+    path: "/sign-in/password",
+};
 
-/// Handles the sign-in form.
-pub async fn submit(
-    state: &AppState,
-    parts: &Parts,
-    csrf: &str,
-    identifier: &str,
-    password: &str,
-) -> Result<Submitted, AppError> {
-    let flow = match load_flow(state, &parts.headers).await? {
-        Ok(flow) => flow,
-        Err(stale) => return Ok(no_flow(stale)),
-    };
-    let reject = |errors: FormErrors| FormMemory {
-        screen: SCREEN.into(),
-        errors,
-        identifier: identifier
-            .trim()
-            .chars()
-            .take(rules::IDENTIFIER_MAX)
-            .collect(),
-        ..Default::default()
-    };
-    if !csrf_ok(state, parts, csrf) {
-        remember(
-            state,
-            &flow,
-            &reject(FormErrors::form(UiError::FormExpired)),
-        )
-        .await?;
-        return Ok(go("/sign-in", Vec::new()));
+/// Identifier kinds that can sign in with `method`.
+pub fn kinds_with(ctx: &Ctx<'_>, method: SignInMethod) -> Vec<IdentifierKind> {
+    ctx.state
+        .config
+        .experience
+        .sign_in
+        .iter()
+        .filter(|s| s.methods.contains(&method))
+        .map(|s| s.identifier)
+        .collect()
+}
+
+/// Reads the identifier field for sign-in with `method`.
+pub fn parse(ctx: &Ctx<'_>, raw: &str, method: SignInMethod) -> Result<Identifier, FormErrors> {
+    let x = &ctx.state.config;
+    rules::identifier(raw).map_err(|e| FormErrors::field(Field::Identifier, e))?;
+    identifier::parse(
+        raw,
+        &kinds_with(ctx, method),
+        &x.username_policy,
+        &x.experience.default_phone_region,
+    )
+    .map_err(|e| FormErrors::field(Field::Identifier, e))
+}
+
+/// Identifier and password. Unknown identifiers cost one hash too and get the same answer
+/// as a wrong password, so neither the page nor its timing tells whether an account exists.
+pub async fn password(ctx: &Ctx<'_>, flow: &mut Flow, raw: &str, password: &str) -> StepResult {
+    if !ctx.state.config.experience.sign_in_enabled() {
+        return Ok(Err(FormErrors::form(UiError::InvalidCredentials)));
     }
     let mut errors = FormErrors::default();
-    errors.check(Field::Identifier, rules::identifier(identifier));
-    errors.check(Field::Password, rules::required(password));
-    if !errors.is_empty() {
-        remember(state, &flow, &reject(errors)).await?;
-        return Ok(go("/sign-in", Vec::new()));
-    }
-    let key = normalize_identifier(identifier);
-    let user = if key.contains('@') {
-        state.db.user_by_email(&key).await?
-    } else {
-        state.db.user_by_username(&key).await?
+    let id = match parse(ctx, raw, SignInMethod::Password) {
+        Ok(id) => Some(id),
+        Err(e) => {
+            errors = e;
+            None
+        }
     };
-    // Overlong passwords are refused without hashing them; unknown users still cost one
-    // hash, so timing does not reveal whether an account exists.
+    errors.check(Field::Password, rules::required(password));
+    let Some(id) = id.filter(|_| errors.is_empty()) else {
+        return Ok(Err(errors));
+    };
+    let subjects = ctx.subjects(Some(&id)).await?;
+    if let Err(locked) = lockout::check(&ctx.state.db, &subjects).await? {
+        return Ok(Err(FormErrors::form(locked)));
+    }
+    let user = user_by_identifier(ctx.state, &id).await?;
+    // Overlong passwords are refused without hashing them.
     let verified = if password.chars().count() > rules::PASSWORD_MAX {
         Ok(false)
     } else {
-        state
+        ctx.state
             .hasher
             .verify(
                 password,
@@ -72,23 +88,51 @@ pub async fn submit(
     };
     match (verified, user) {
         (Ok(true), Some(user)) => {
-            let cookie = start_session(state, &parts.headers, &flow, &user, "pwd").await?;
-            tracing::info!(user = %user.id, "signed in");
-            Ok(go(flow.next_after_sign_in(), vec![cookie]))
+            lockout::succeeded(&ctx.state.db, &subjects).await?;
+            finish_sign_in(ctx, flow, &user, "pwd").await
         }
         (Ok(_), _) => {
-            remember(
-                state,
-                &flow,
-                &reject(FormErrors::form(UiError::InvalidCredentials)),
-            )
-            .await?;
-            Ok(go("/sign-in", Vec::new()))
+            lockout::failed(&ctx.state.db, &ctx.state.config.lockout, &subjects).await?;
+            Ok(Err(FormErrors::form(UiError::InvalidCredentials)))
         }
-        (Err(e), _) => {
-            let error = hashing_error(e)?;
-            remember(state, &flow, &reject(FormErrors::form(error))).await?;
-            Ok(go("/sign-in", Vec::new()))
-        }
+        (Err(e), _) => Ok(Err(FormErrors::form(hashing_error(e)?))),
     }
+}
+
+/// The identifier step of identifier-first sign-in: remembers the identifier and goes on
+/// to the first method configured for its kind. Nothing here depends on whether the account
+/// exists.
+pub async fn identify(ctx: &Ctx<'_>, flow: &mut Flow, raw: &str) -> StepResult {
+    let kinds = ctx.state.config.experience.sign_in_kinds();
+    if let Err(e) = rules::identifier(raw) {
+        return Ok(Err(FormErrors::field(Field::Identifier, e)));
+    }
+    let x = &ctx.state.config;
+    let id = match identifier::parse(
+        raw,
+        &kinds,
+        &x.username_policy,
+        &x.experience.default_phone_region,
+    ) {
+        Ok(id) => id,
+        Err(e) => return Ok(Err(FormErrors::field(Field::Identifier, e))),
+    };
+    let first = x.experience.methods(id.kind).first().copied();
+    if first == Some(SignInMethod::Code) {
+        return send_code(ctx, flow, raw).await;
+    }
+    flow.progress.identifier = Some(id);
+    save_progress(ctx.state, flow).await?;
+    Ok(Ok(Next::Password))
+}
+
+/// Sends a sign-in code. The code goes out whether or not an account exists: what happens
+/// after it is verified depends on that, and only the owner of the address sees it.
+pub async fn send_code(ctx: &Ctx<'_>, flow: &mut Flow, raw: &str) -> StepResult {
+    let id = match parse(ctx, raw, SignInMethod::Code) {
+        Ok(id) => id,
+        Err(e) => return Ok(Err(e)),
+    };
+    flow.progress.event = super::Event::SignIn;
+    super::verify_code::send(ctx, flow, id, CodePurpose::SignIn).await
 }

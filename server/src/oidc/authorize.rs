@@ -41,6 +41,37 @@ pub struct AuthRequest {
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
     pub ui_locales: Option<String>,
+    /// The first screen asked for (`first_screen`), already checked.
+    #[serde(default)]
+    pub first_screen: Option<FirstScreen>,
+    /// Identifier kinds to offer (`identifier`), when the app narrowed them.
+    #[serde(default)]
+    pub identifier_kinds: Vec<crate::config::IdentifierKind>,
+}
+
+/// The values of `first_screen` (Logto's names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FirstScreen {
+    SignIn,
+    Register,
+    ResetPassword,
+    IdentifierSignIn,
+    IdentifierRegister,
+}
+
+impl FirstScreen {
+    /// Reads a `first_screen` value; unknown values are ignored, as Logto does.
+    pub fn parse(value: &str) -> Option<FirstScreen> {
+        Some(match value {
+            "sign_in" | "signIn" => FirstScreen::SignIn,
+            "register" => FirstScreen::Register,
+            "reset_password" => FirstScreen::ResetPassword,
+            "identifier:sign_in" => FirstScreen::IdentifierSignIn,
+            "identifier:register" => FirstScreen::IdentifierRegister,
+            _ => return None,
+        })
+    }
 }
 
 impl AuthRequest {
@@ -241,7 +272,20 @@ pub fn parse(state: &AppState, pairs: Vec<(String, String)>) -> Result<AuthReque
         return Err(fail("invalid_request", "login_hint is too long"));
     }
     let ui_locales = get("ui_locales").map(|s| truncate(s, 128).to_string());
+    let first_screen = get("first_screen").and_then(FirstScreen::parse);
+    let identifier_kinds = get("identifier")
+        .unwrap_or_default()
+        .split([' ', ','])
+        .filter_map(|k| match k {
+            "username" => Some(crate::config::IdentifierKind::Username),
+            "email" => Some(crate::config::IdentifierKind::Email),
+            "phone" => Some(crate::config::IdentifierKind::Phone),
+            _ => None,
+        })
+        .collect();
     Ok(AuthRequest {
+        first_screen,
+        identifier_kinds,
         client_id: client_id.to_string(),
         redirect_uri: redirect.to_string(),
         response_mode: mode,
@@ -361,13 +405,28 @@ async fn start(
             now + state.config.session.interaction_ttl_secs,
         )
         .await?;
-    let screen = if req.has_prompt("create") && state.config.ui.registration_enabled {
-        "/register"
-    } else {
-        "/sign-in"
-    };
+    let screen = first_screen_path(state, &req);
     let cookie = state.cookies.set(CookieName::Flow, &id, None);
     Ok(see_other(screen, &[cookie]))
+}
+
+/// The screen a new flow starts on: `first_screen`, else `prompt=create`, else sign-in.
+fn first_screen_path(state: &AppState, req: &AuthRequest) -> &'static str {
+    let x = &state.config.experience;
+    let wanted = req
+        .first_screen
+        .or_else(|| req.has_prompt("create").then_some(FirstScreen::Register));
+    match wanted {
+        Some(FirstScreen::Register | FirstScreen::IdentifierRegister)
+            if x.registration_enabled() =>
+        {
+            "/register"
+        }
+        Some(FirstScreen::ResetPassword) if !x.forgot_password.is_empty() => "/reset-password",
+        Some(FirstScreen::IdentifierSignIn) if x.sign_in_enabled() => "/identifier-sign-in",
+        _ if !x.sign_in_enabled() => "/register",
+        _ => "/sign-in",
+    }
 }
 
 /// A `303 See Other` to a path of ours, with cookies.

@@ -65,6 +65,8 @@ data_dir = "{}"
 [password_hashing]
 memory_kib = 64
 iterations = 1
+[experience]
+sign_up_identifiers = ["username"]
 [[clients]]
 id = "{PUBLIC_CLIENT}"
 redirect_uris = ["{PUBLIC_REDIRECT}"]
@@ -158,6 +160,67 @@ impl TestServer {
         self.send(req).await
     }
 
+    /// A same-origin JSON post (the Experience API) with this server's cookies.
+    pub async fn post_json(&mut self, uri: &str, body: serde_json::Value) -> Answer {
+        let req = Request::post(uri)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT_LANGUAGE, "en")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::ORIGIN, "http://localhost:3000")
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        self.send(req).await
+    }
+
+    /// Posts a screen's form: fetches the page for its anti-forgery token first.
+    pub async fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Answer {
+        let csrf = self.get(page).await.csrf();
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form(action, &all).await
+    }
+
+    /// The code in the newest outbox message to `to`.
+    pub async fn outbox_code(&self, to: &str) -> String {
+        let messages = self.state.db.outbox(100).await.expect("outbox");
+        let m = messages
+            .iter()
+            .find(|m| m.recipient == to)
+            .unwrap_or_else(|| panic!("no message to {to}"));
+        six_digits(&m.body).expect("a code in the message")
+    }
+
+    /// Messages stored for `to`.
+    pub async fn outbox_count(&self, to: &str) -> usize {
+        let messages = self.state.db.outbox(1000).await.expect("outbox");
+        messages.iter().filter(|m| m.recipient == to).count()
+    }
+
+    /// Creates a user directly in storage (fixtures for sign-in tests).
+    pub async fn create_user(
+        &self,
+        username: Option<&str>,
+        email: Option<&str>,
+        phone: Option<&str>,
+        password: &str,
+    ) -> String {
+        let hash = self.state.hasher.hash(password).await.expect("hash");
+        let id = uuid::Uuid::new_v4().to_string();
+        let user = server::db::NewUser {
+            id: id.clone(),
+            username: username.map(String::from),
+            email: email.map(String::from),
+            email_verified: email.is_some(),
+            phone: phone.map(String::from),
+            phone_verified: phone.is_some(),
+            password_hash: Some(hash),
+            terms_accepted_at: None,
+        };
+        self.state.db.insert_user(&user, 0).await.expect("insert");
+        id
+    }
+
     /// A client's back-channel POST (no cookies).
     pub async fn post_backchannel(
         &mut self,
@@ -240,6 +303,7 @@ impl TestServer {
                 ("csrf", &csrf),
                 ("identifier", identifier),
                 ("password", password),
+                ("method", "password"),
             ],
         )
         .await
@@ -284,4 +348,24 @@ pub fn jwt_claims(token: &str) -> serde_json::Value {
     let payload = token.split('.').nth(1).expect("payload");
     let bytes = server::crypto::b64_decode(payload).expect("base64url");
     serde_json::from_slice(&bytes).expect("json")
+}
+
+/// The first run of exactly six digits in `text`.
+pub fn six_digits(text: &str) -> Option<String> {
+    let bytes: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i - start == 6 {
+                return Some(bytes[start..i].iter().collect());
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
 }

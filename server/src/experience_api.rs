@@ -1,0 +1,398 @@
+//! The Experience API: the sign-in engine as JSON, for customers who bring their own UI.
+//! Each route calls the same step function as the matching screen, so lockouts, codes and
+//! policies are shared. The flow is the same server-side interaction, named by the same
+//! HttpOnly cookie; cross-site calls are refused (JSON only, and `Origin` /
+//! `Sec-Fetch-Site` must be this site). Described by `/api/experience/openapi.json`.
+
+use crate::crypto::{now, random_token, token_hash};
+use crate::error::AppError;
+use crate::flow::{
+    load_flow, register, reset_password, save_progress, sign_in, terms, verify_code, Ctx, Event,
+    Flow, Next, Progress, StepResult,
+};
+use crate::state::AppState;
+use crate::web::{self, CookieName};
+use app::api::{FormErrors, UiError};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// The OpenAPI 3.1 description of this API.
+pub const OPENAPI: &str = include_str!("../openapi/experience.json");
+
+/// The API's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/experience", get(current).post(start))
+        .route("/api/experience/openapi.json", get(openapi))
+        .route("/api/experience/identify", post(identify))
+        .route("/api/experience/sign-in/password", post(sign_in_password))
+        .route("/api/experience/sign-in/code", post(sign_in_code))
+        .route("/api/experience/register", post(register_account))
+        .route("/api/experience/code/verify", post(verify))
+        .route("/api/experience/code/resend", post(resend))
+        .route("/api/experience/reset-password", post(reset))
+        .route("/api/experience/reset-password/new", post(new_password))
+        .route("/api/experience/terms", post(agree_terms))
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, Json(json!({ "error": code, "message": message }))).into_response()
+}
+
+/// A rejected step: 400 with every error, translated; 429 with `Retry-After` when locked
+/// or rate-limited; 503 when busy.
+fn rejected(ctx: &Ctx<'_>, errors: FormErrors) -> Response {
+    let l = ctx.locale;
+    let first = errors
+        .form
+        .clone()
+        .or_else(|| errors.fields.first().map(|(_, e)| e.clone()))
+        .unwrap_or(UiError::Internal);
+    let (status, retry) = match &first {
+        UiError::Locked { minutes } | UiError::SendLimit { minutes } => {
+            (StatusCode::TOO_MANY_REQUESTS, Some(minutes * 60))
+        }
+        UiError::ResendWait { seconds } => (StatusCode::TOO_MANY_REQUESTS, Some(*seconds)),
+        UiError::Busy => (StatusCode::SERVICE_UNAVAILABLE, Some(1)),
+        _ => (StatusCode::BAD_REQUEST, None),
+    };
+    let fields: Vec<Value> = errors
+        .fields
+        .iter()
+        .map(|(f, e)| json!({ "field": f.name(), "error": e.code(), "message": e.message(l) }))
+        .collect();
+    let body = json!({
+        "error": first.code(),
+        "message": first.message(l),
+        "fields": fields,
+    });
+    let mut response = (status, Json(body)).into_response();
+    if let Some(secs) = retry {
+        if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+    response
+}
+
+fn next_body(next: &Next) -> Response {
+    let mut body = json!({ "next": next.name() });
+    let mut cookie = None;
+    match next {
+        Next::Done {
+            location,
+            cookie: c,
+        } => {
+            body["redirect_to"] = json!(location);
+            cookie = Some(c.clone());
+        }
+        other => {
+            body["screen"] = json!(other.path());
+        }
+    }
+    let mut response = (StatusCode::OK, Json(body)).into_response();
+    if let Some(c) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().append(header::SET_COOKIE, c);
+    }
+    response
+}
+
+/// Runs one step for a JSON request: checks the origin and the flow, then answers.
+async fn step<B: serde::de::DeserializeOwned>(
+    state: &AppState,
+    req: Request,
+    run: impl for<'c> AsyncFnOnce(&Ctx<'c>, &mut Flow, B) -> StepResult,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    if !web::same_origin(&parts.headers, &state.origin) {
+        return error_body(
+            StatusCode::FORBIDDEN,
+            "cross_origin",
+            "cross-site request refused",
+        );
+    }
+    let is_json = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_json {
+        return error_body(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send application/json",
+        );
+    }
+    let bytes = match axum::body::to_bytes(body, state.config.server.max_body_bytes).await {
+        Ok(b) => b,
+        Err(_) => return error_body(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "body too large"),
+    };
+    let input: B = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(e) => return error_body(StatusCode::BAD_REQUEST, "invalid_body", &e.to_string()),
+    };
+    let r = async {
+        let mut flow = match load_flow(state, &parts.headers).await? {
+            Ok(flow) => flow,
+            Err(_) => {
+                return Ok(error_body(
+                    StatusCode::NOT_FOUND,
+                    "no_interaction",
+                    "start an interaction first (POST /api/experience)",
+                ))
+            }
+        };
+        let ctx = Ctx::new(state, &parts.headers, &parts.extensions, Some(&flow));
+        Ok::<_, AppError>(match run(&ctx, &mut flow, input).await? {
+            Ok(next) => next_body(&next),
+            Err(errors) => rejected(&ctx, errors),
+        })
+    }
+    .await;
+    r.unwrap_or_else(|e| {
+        if e.is_busy() {
+            return error_body(StatusCode::SERVICE_UNAVAILABLE, "busy", "try again shortly");
+        }
+        tracing::error!(error = %e, "experience api failed");
+        error_body(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error",
+        )
+    })
+}
+
+/// `POST /api/experience` body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StartBody {
+    event: Event,
+}
+
+/// Starts (or restarts) an interaction for `event`. Keeps the authorization request of a
+/// flow started at `/authorize`.
+async fn start(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    if !web::same_origin(&parts.headers, &state.origin) {
+        return error_body(
+            StatusCode::FORBIDDEN,
+            "cross_origin",
+            "cross-site request refused",
+        );
+    }
+    let bytes = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let Ok(input) = serde_json::from_slice::<StartBody>(&bytes) else {
+        return error_body(
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+            "expected {\"event\": \"sign_in\" | \"register\" | \"reset_password\"}",
+        );
+    };
+    let r = async {
+        let mut cookies = Vec::new();
+        let mut flow = match load_flow(&state, &parts.headers).await? {
+            Ok(flow) => flow,
+            Err(_) => {
+                let id = random_token();
+                let now = now();
+                state
+                    .db
+                    .insert_interaction(
+                        &token_hash(&id),
+                        None,
+                        now,
+                        now + state.config.session.interaction_ttl_secs,
+                    )
+                    .await?;
+                cookies.push(state.cookies.set(CookieName::Flow, &id, None));
+                Flow {
+                    id_hash: token_hash(&id),
+                    request: None,
+                    memory: None,
+                    progress: Progress::default(),
+                }
+            }
+        };
+        flow.progress = Progress {
+            event: input.event,
+            ..Progress::default()
+        };
+        save_progress(&state, &flow).await?;
+        let mut response = (
+            StatusCode::OK,
+            Json(json!({ "event": input.event, "next": "identify" })),
+        )
+            .into_response();
+        for c in cookies {
+            if let Ok(v) = HeaderValue::from_str(&c) {
+                response.headers_mut().append(header::SET_COOKIE, v);
+            }
+        }
+        Ok::<_, AppError>(response)
+    }
+    .await;
+    r.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "experience api failed");
+        error_body(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error",
+        )
+    })
+}
+
+/// `GET /api/experience`: where the interaction stands.
+async fn current(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, _) = req.into_parts();
+    match load_flow(&state, &parts.headers).await {
+        Ok(Ok(flow)) => {
+            let p = &flow.progress;
+            Json(json!({
+                "event": p.event,
+                "client_id": flow.request.as_ref().map(|r| r.client_id.clone()),
+                "identifier": p.identifier.as_ref().map(|i| json!({"type": i.kind, "value": i.value})),
+                "code_sent_to": p.code_to.as_ref().map(|i| json!({"type": i.kind, "value": i.value})),
+                "verified": p.verified.iter().map(|i| json!({"type": i.kind, "value": i.value})).collect::<Vec<_>>(),
+                "new_password_allowed": p.reset_user.is_some(),
+                "terms_pending": p.pending_user.is_some(),
+            }))
+            .into_response()
+        }
+        Ok(Err(_)) => error_body(StatusCode::NOT_FOUND, "no_interaction", "no interaction"),
+        Err(e) => {
+            tracing::error!(error = %e, "experience api failed");
+            error_body(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error",
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IdentifierBody {
+    identifier: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordBody {
+    identifier: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodeBody {
+    code: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Empty {}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewPasswordBody {
+    password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TermsBody {
+    agreed: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RegisterBody {
+    identifier: String,
+    username: String,
+    email: String,
+    phone: String,
+    password: String,
+    terms: bool,
+}
+
+async fn identify(State(s): State<AppState>, req: Request) -> Response {
+    step(&s, req, async |ctx, flow, b: IdentifierBody| {
+        sign_in::identify(ctx, flow, &b.identifier).await
+    })
+    .await
+}
+
+async fn sign_in_password(State(s): State<AppState>, req: Request) -> Response {
+    step(&s, req, async |ctx, flow, b: PasswordBody| {
+        sign_in::password(ctx, flow, &b.identifier, &b.password).await
+    })
+    .await
+}
+
+async fn sign_in_code(State(s): State<AppState>, req: Request) -> Response {
+    step(&s, req, async |ctx, flow, b: IdentifierBody| {
+        sign_in::send_code(ctx, flow, &b.identifier).await
+    })
+    .await
+}
+
+async fn register_account(State(s): State<AppState>, req: Request) -> Response {
+    step(&s, req, async |ctx, flow, b: RegisterBody| {
+        let form = register::RegisterForm {
+            identifier: b.identifier,
+            username: b.username,
+            email: b.email,
+            phone: b.phone,
+            confirm_password: b.password.clone(),
+            new_password: b.password,
+            terms: b.terms,
+        };
+        register::submit(ctx, flow, &form).await
+    })
+    .await
+}
+
+async fn verify(State(s): State<AppState>, req: Request) -> Response {
+    step(&s, req, async |ctx, flow, b: CodeBody| {
+        verify_code::verify(ctx, flow, &b.code).await
+    })
+    .await
+}
+
+async fn resend(State(s): State<AppState>, req: Request) -> Response {
+    step(&s, req, async |ctx, flow, _: Empty| {
+        verify_code::resend(ctx, flow).await
+    })
+    .await
+}
+
+async fn reset(State(s): State<AppState>, req: Request) -> Response {
+    step(&s, req, async |ctx, flow, b: IdentifierBody| {
+        reset_password::start(ctx, flow, &b.identifier).await
+    })
+    .await
+}
+
+async fn new_password(State(s): State<AppState>, req: Request) -> Response {
+    step(&s, req, async |ctx, flow, b: NewPasswordBody| {
+        reset_password::new_password(ctx, flow, &b.password, &b.password).await
+    })
+    .await
+}
+
+async fn agree_terms(State(s): State<AppState>, req: Request) -> Response {
+    step(&s, req, async |ctx, flow, b: TermsBody| {
+        terms::agree(ctx, flow, b.agreed).await
+    })
+    .await
+}

@@ -1,0 +1,90 @@
+//! Forgotten password: a code to the account's email address or phone, then a new
+//! password. The new-password step is reachable only after this flow consumed a reset code
+//! (the state lives on the server, keyed by this browser's flow cookie), so knowing an
+//! identifier is never enough to set a password.
+
+use super::{hashing_error, save_progress, Ctx, Event, Flow, Next, Progress, Screen, StepResult};
+use crate::crypto::now;
+use crate::identifier;
+use crate::password_policy;
+use app::api::{rules, CodePurpose, Field, FormErrors, UiError};
+
+/// The first step.
+pub const SCREEN: Screen = Screen {
+    key: "reset_password",
+    path: "/reset-password",
+};
+/// The last step.
+pub const NEW_PASSWORD_SCREEN: Screen = Screen {
+    key: "new_password",
+    path: "/reset-password/new",
+};
+
+/// Sends a reset code. It goes out whether or not an account exists, and the answer is the
+/// same either way.
+pub async fn start(ctx: &Ctx<'_>, flow: &mut Flow, raw: &str) -> StepResult {
+    let x = &ctx.state.config;
+    if let Err(e) = rules::identifier(raw) {
+        return Ok(Err(FormErrors::field(Field::Identifier, e)));
+    }
+    let id = match identifier::parse(
+        raw,
+        &x.experience.forgot_password,
+        &x.username_policy,
+        &x.experience.default_phone_region,
+    ) {
+        Ok(id) => id,
+        Err(e) => return Ok(Err(FormErrors::field(Field::Identifier, e))),
+    };
+    // A new reset starts from nothing: no earlier proof carries over.
+    flow.progress = Progress {
+        event: Event::ResetPassword,
+        identifier: Some(id.clone()),
+        ..Progress::default()
+    };
+    super::verify_code::send(ctx, flow, id, CodePurpose::ResetPassword).await
+}
+
+/// Sets the new password of the account this flow proved.
+pub async fn new_password(
+    ctx: &Ctx<'_>,
+    flow: &mut Flow,
+    password: &str,
+    confirmation: &str,
+) -> StepResult {
+    let Some(user_id) = flow.progress.reset_user.clone() else {
+        return Ok(Err(FormErrors::form(UiError::FormExpired)));
+    };
+    let Some(user) = ctx.state.db.user_by_id(&user_id).await? else {
+        return Ok(Err(FormErrors::form(UiError::FormExpired)));
+    };
+    let personal: Vec<&str> = [&user.username, &user.email, &user.phone]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let mut errors = FormErrors::default();
+    match password_policy::check(&ctx.state.config.password_policy, password, &personal) {
+        Ok(()) => errors.check(
+            Field::ConfirmPassword,
+            rules::confirmation(password, confirmation),
+        ),
+        Err(e) => errors.fields.push((Field::NewPassword, e)),
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let hash = match ctx.state.hasher.hash(password).await {
+        Ok(h) => h,
+        Err(e) => return Ok(Err(FormErrors::form(hashing_error(e)?))),
+    };
+    ctx.state.db.set_password(&user.id, &hash, now()).await?;
+    // Whoever knew the old password is signed out everywhere.
+    ctx.state.db.delete_user_sessions(&user.id).await?;
+    let subjects = ctx.subjects(flow.progress.identifier.as_ref()).await?;
+    crate::lockout::succeeded(&ctx.state.db, &subjects).await?;
+    flow.progress = Progress::default();
+    save_progress(ctx.state, flow).await?;
+    tracing::info!(user = %user.id, "password reset");
+    Ok(Ok(Next::PasswordChanged))
+}

@@ -1,0 +1,219 @@
+//! One-time codes: sending them (with the cool-down and the per-recipient send limit) and
+//! checking them (single use, bound to this flow, limited tries that a new code does not
+//! reset). What a verified code leads to depends on why it was sent.
+
+use super::{
+    finish_sign_in, register, save_progress, user_by_identifier, Ctx, Event, Flow, Next, Screen,
+    StepResult,
+};
+use crate::config::IdentifierKind;
+use crate::crypto::{ct_eq, mac, now};
+use crate::identifier::Identifier;
+use crate::lockout;
+use crate::messaging::code_message;
+use app::api::{rules, CodePurpose, Field, FormErrors, UiError};
+use rand::Rng;
+
+/// The code entry screen.
+pub const SCREEN: Screen = Screen {
+    key: "verify_code",
+    path: "/verify",
+};
+
+fn purpose_name(p: CodePurpose) -> &'static str {
+    match p {
+        CodePurpose::SignIn => "sign_in",
+        CodePurpose::Register => "register",
+        CodePurpose::ResetPassword => "reset_password",
+    }
+}
+
+/// The MAC of a code, bound to the flow and the recipient: a code cannot be replayed in
+/// another flow or for another address.
+fn code_mac(ctx: &Ctx<'_>, flow: &Flow, recipient: &str, code: &str) -> String {
+    mac(
+        &ctx.state.csrf_key,
+        &format!("code\n{}\n{recipient}\n{code}", flow.id_hash),
+    )
+}
+
+/// Sends a new code to `to` for `purpose` and moves the flow to the code screen.
+pub async fn send(
+    ctx: &Ctx<'_>,
+    flow: &mut Flow,
+    to: Identifier,
+    purpose: CodePurpose,
+) -> StepResult {
+    let state = ctx.state;
+    let c = &state.config.codes;
+    let now = now();
+    let field = Field::Identifier;
+    if let Err(locked) = lockout::check(&state.db, &ctx.subjects(Some(&to)).await?).await? {
+        return Ok(Err(FormErrors::form(locked)));
+    }
+    if let Some(previous) = state.db.verification_code(&flow.id_hash, &to.value).await? {
+        let wait = previous.sent_at + c.resend_cooldown_secs - now;
+        if wait > 0 {
+            // Same address again within the cool-down: the earlier code still stands.
+            flow.progress.code_to = Some(to);
+            flow.progress.code_purpose = purpose;
+            save_progress(state, flow).await?;
+            return Ok(Err(FormErrors::form(UiError::ResendWait { seconds: wait })));
+        }
+    }
+    let (sent, oldest) = state
+        .db
+        .sends_since(&to.value, now - c.send_window_secs)
+        .await?;
+    if sent >= c.max_sends {
+        let minutes = (oldest.unwrap_or(now) + c.send_window_secs - now + 59) / 60;
+        return Ok(Err(FormErrors::field(
+            field,
+            UiError::SendLimit {
+                minutes: minutes.max(1),
+            },
+        )));
+    }
+    let digits = c.digits;
+    let code: String = {
+        let mut rng = rand::thread_rng();
+        (0..digits)
+            .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
+            .collect()
+    };
+    state
+        .db
+        .put_verification_code(
+            &flow.id_hash,
+            &to.value,
+            purpose_name(purpose),
+            &code_mac(ctx, flow, &to.value, &code),
+            now,
+            now + c.ttl_secs,
+        )
+        .await?;
+    state.db.record_send(&to.value, now).await?;
+    let message = code_message(
+        &to.value,
+        to.kind == IdentifierKind::Phone,
+        purpose,
+        &code,
+        c.ttl_secs / 60,
+        ctx.locale,
+    );
+    if let Err(e) = state.messenger.send(&state.db, &message).await {
+        tracing::error!(error = %e, "verification code not sent");
+        return Ok(Err(FormErrors::form(UiError::SendFailed)));
+    }
+    tracing::info!(purpose = purpose_name(purpose), "verification code sent");
+    flow.progress.code_to = Some(to);
+    flow.progress.code_purpose = purpose;
+    save_progress(state, flow).await?;
+    Ok(Ok(Next::VerifyCode))
+}
+
+/// "Send a new code": to the same address, for the same purpose.
+pub async fn resend(ctx: &Ctx<'_>, flow: &mut Flow) -> StepResult {
+    let Some(to) = flow.progress.code_to.clone() else {
+        return Ok(Err(FormErrors::form(UiError::FormExpired)));
+    };
+    let purpose = flow.progress.code_purpose;
+    Ok(send(ctx, flow, to, purpose)
+        .await?
+        .map(|_| Next::CodeResent))
+}
+
+/// Checks the code typed by the user.
+pub async fn verify(ctx: &Ctx<'_>, flow: &mut Flow, code: &str) -> StepResult {
+    let state = ctx.state;
+    let c = &state.config.codes;
+    let Some(to) = flow.progress.code_to.clone() else {
+        return Ok(Err(FormErrors::form(UiError::FormExpired)));
+    };
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    if let Err(e) = rules::code(&code, c.digits as usize) {
+        return Ok(Err(FormErrors::field(Field::Code, e)));
+    }
+    let subjects = ctx.subjects(Some(&to)).await?;
+    if let Err(locked) = lockout::check(&state.db, &subjects).await? {
+        return Ok(Err(FormErrors::form(locked)));
+    }
+    let Some(record) = state.db.verification_code(&flow.id_hash, &to.value).await? else {
+        return Ok(Err(FormErrors::field(Field::Code, UiError::CodeExpired)));
+    };
+    if record.failures >= c.max_attempts {
+        return Ok(Err(FormErrors::field(
+            Field::Code,
+            UiError::CodeAttemptsExceeded,
+        )));
+    }
+    let now = now();
+    if record.used_at.is_some() || record.expires_at <= now {
+        return Ok(Err(FormErrors::field(Field::Code, UiError::CodeExpired)));
+    }
+    if !ct_eq(&record.code_mac, &code_mac(ctx, flow, &to.value, &code)) {
+        state.db.code_failed(&flow.id_hash, &to.value).await?;
+        lockout::failed(&state.db, &state.config.lockout, &subjects).await?;
+        let error = if record.failures + 1 >= c.max_attempts {
+            UiError::CodeAttemptsExceeded
+        } else {
+            UiError::CodeInvalid
+        };
+        return Ok(Err(FormErrors::field(Field::Code, error)));
+    }
+    // Single use, even against a concurrent request with the same code.
+    if !state.db.consume_code(&flow.id_hash, &to.value, now).await? {
+        return Ok(Err(FormErrors::field(Field::Code, UiError::CodeExpired)));
+    }
+    lockout::succeeded(&state.db, &subjects).await?;
+    flow.progress.code_to = None;
+    if !flow.progress.is_verified(&to) {
+        flow.progress.verified.push(to.clone());
+    }
+    let purpose = flow.progress.code_purpose;
+    match purpose {
+        CodePurpose::SignIn => match user_by_identifier(state, &to).await? {
+            Some(user) => {
+                if !is_marked_verified(&user, &to) {
+                    state
+                        .db
+                        .set_verified(&user.id, to.kind == IdentifierKind::Phone, now)
+                        .await?;
+                }
+                finish_sign_in(ctx, flow, &user, "otp").await
+            }
+            None if state.config.experience.registration_enabled() => {
+                // The address is proven: it becomes the new account's, without a second code.
+                flow.progress.event = Event::Register;
+                flow.progress.identifier = Some(to);
+                save_progress(state, flow).await?;
+                Ok(Ok(Next::Register))
+            }
+            None => {
+                flow.progress.identifier = Some(to);
+                save_progress(state, flow).await?;
+                Ok(Ok(Next::NoAccount))
+            }
+        },
+        CodePurpose::Register => register::advance(ctx, flow).await,
+        CodePurpose::ResetPassword => match user_by_identifier(state, &to).await? {
+            Some(user) => {
+                flow.progress.reset_user = Some(user.id);
+                save_progress(state, flow).await?;
+                Ok(Ok(Next::NewPassword))
+            }
+            None => {
+                flow.progress.identifier = Some(to);
+                save_progress(state, flow).await?;
+                Ok(Ok(Next::NoAccount))
+            }
+        },
+    }
+}
+
+fn is_marked_verified(user: &crate::db::UserRow, id: &Identifier) -> bool {
+    match id.kind {
+        IdentifierKind::Phone => user.phone_verified == 1,
+        _ => user.email_verified == 1,
+    }
+}

@@ -1,0 +1,102 @@
+//! Lockout: failed attempts are counted per identifier and per client address, by every
+//! entry point (the screens and the Experience API call the same functions), in the
+//! database so that every Sesame process sees the same counts.
+
+use crate::config::LockoutConfig;
+use crate::crypto::now;
+use crate::db::Db;
+use crate::error::AppError;
+use app::api::UiError;
+use axum::http::HeaderMap;
+use std::net::SocketAddr;
+
+/// What one attempt is counted against.
+pub struct Subjects {
+    /// `id:<canonical identifier>`, when the attempt names one.
+    pub identifier: Option<String>,
+    /// `user:<id>` when the identifier names an account, so that switching between the
+    /// username, email and phone of one account does not reset its count.
+    pub user: Option<String>,
+    /// `ip:<address>`.
+    pub ip: String,
+}
+
+impl Subjects {
+    fn all(&self) -> impl Iterator<Item = &String> {
+        self.identifier
+            .iter()
+            .chain(self.user.iter())
+            .chain(std::iter::once(&self.ip))
+    }
+}
+
+/// The client address of a request: the connection's peer, or the first
+/// `X-Forwarded-For` entry when the configuration trusts the proxy in front.
+pub fn client_ip(
+    config: &LockoutConfig,
+    headers: &HeaderMap,
+    extensions: &axum::http::Extensions,
+) -> String {
+    if config.trust_forwarded_for {
+        if let Some(first) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
+        {
+            return format!("ip:{first}");
+        }
+    }
+    match extensions.get::<axum::extract::ConnectInfo<SocketAddr>>() {
+        Some(info) => format!("ip:{}", info.0.ip()),
+        None => "ip:unknown".into(),
+    }
+}
+
+/// `Locked` with the minutes left (rounded up) when any subject is locked.
+pub async fn check(db: &Db, subjects: &Subjects) -> Result<Result<(), UiError>, AppError> {
+    let now = now();
+    let mut until = None;
+    for s in subjects.all() {
+        if let Some(u) = db.locked_until(s, now).await? {
+            until = until.max(Some(u));
+        }
+    }
+    Ok(match until {
+        Some(u) => Err(UiError::Locked {
+            minutes: ((u - now) + 59) / 60,
+        }),
+        None => Ok(()),
+    })
+}
+
+/// Counts a failed attempt; locks each subject that reached its limit.
+pub async fn failed(db: &Db, config: &LockoutConfig, subjects: &Subjects) -> Result<(), AppError> {
+    let now = now();
+    for id in subjects.identifier.iter().chain(subjects.user.iter()) {
+        let n = db
+            .record_failure(id, now, now - config.identifier_window_secs)
+            .await?;
+        if n >= config.identifier_max_failures {
+            tracing::warn!(subject = %id, failures = n, "identifier locked");
+            db.lock(id, now + config.identifier_lock_secs).await?;
+        }
+    }
+    let n = db
+        .record_failure(&subjects.ip, now, now - config.ip_window_secs)
+        .await?;
+    if n >= config.ip_max_failures {
+        tracing::warn!(subject = %subjects.ip, failures = n, "client address locked");
+        db.lock(&subjects.ip, now + config.ip_lock_secs).await?;
+    }
+    Ok(())
+}
+
+/// Forgets the identifier's failures after it proved itself.
+pub async fn succeeded(db: &Db, subjects: &Subjects) -> Result<(), AppError> {
+    for id in subjects.identifier.iter().chain(subjects.user.iter()) {
+        db.clear_failures(id).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,262 @@
+//! Messages to users: verification codes by email (SMTP, through lettre) and by text
+//! message (a JSON webhook to an SMS provider), or into the development outbox. Every
+//! message is written in the user's language.
+
+use crate::config::{Config, EmailConnector, SmsConnector, SmtpSecurity};
+use crate::crypto::now;
+use crate::db::{Db, OutboxRow};
+use app::api::CodePurpose;
+use app::i18n::Locale;
+use lettre::message::{header::ContentType, Mailbox};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use std::time::Duration;
+
+/// Why a message could not be sent.
+#[derive(Debug, thiserror::Error)]
+pub enum MessagingError {
+    #[error("smtp: {0}")]
+    Smtp(#[from] lettre::transport::smtp::Error),
+    #[error("email: {0}")]
+    Email(#[from] lettre::error::Error),
+    #[error("address: {0}")]
+    Address(#[from] lettre::address::AddressError),
+    #[error("sms webhook: {0}")]
+    Webhook(#[from] reqwest::Error),
+    #[error("sms webhook answered {0}")]
+    WebhookStatus(u16),
+    #[error("storage: {0}")]
+    Db(#[from] crate::db::DbError),
+}
+
+/// A message, written and addressed.
+#[derive(Clone, Debug)]
+pub struct Message {
+    /// An email address, or a phone number in E.164.
+    pub to: String,
+    pub sms: bool,
+    pub subject: String,
+    pub text: String,
+    /// The code it carries (the webhook template may place it on its own).
+    pub code: String,
+    pub locale: Locale,
+}
+
+enum Email {
+    Outbox,
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+/// Sends messages through the configured connectors.
+pub struct Messenger {
+    email: Email,
+    from: Mailbox,
+    sms: SmsConnector,
+    webhook: crate::config::WebhookConfig,
+    http: reqwest::Client,
+}
+
+impl Messenger {
+    /// Builds the connectors of `config`.
+    pub fn new(config: &Config) -> Result<Messenger, MessagingError> {
+        let email = match config.email.connector {
+            EmailConnector::Outbox => Email::Outbox,
+            EmailConnector::Smtp => {
+                let s = &config.email.smtp;
+                let mut b = match s.security {
+                    SmtpSecurity::Starttls => {
+                        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)?
+                    }
+                    SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host)?,
+                    SmtpSecurity::None => {
+                        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host)
+                    }
+                }
+                .port(s.port)
+                .timeout(Some(Duration::from_secs(s.timeout_secs)));
+                if let Some(password) = &s.password {
+                    b = b.credentials(Credentials::new(s.username.clone(), password.0.clone()));
+                }
+                Email::Smtp(b.build())
+            }
+        };
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(config.sms.webhook.timeout_secs))
+            .build()?;
+        Ok(Messenger {
+            email,
+            from: config.email.from.parse()?,
+            sms: config.sms.connector,
+            webhook: config.sms.webhook.clone(),
+            http,
+        })
+    }
+
+    /// Sends `m`, or stores it in the outbox.
+    pub async fn send(&self, db: &Db, m: &Message) -> Result<(), MessagingError> {
+        let outbox = if m.sms {
+            self.sms == SmsConnector::Outbox
+        } else {
+            matches!(self.email, Email::Outbox)
+        };
+        if outbox {
+            db.put_outbox(&OutboxRow {
+                channel: if m.sms { "sms" } else { "email" }.into(),
+                recipient: m.to.clone(),
+                subject: m.subject.clone(),
+                body: m.text.clone(),
+                created_at: now(),
+            })
+            .await?;
+            return Ok(());
+        }
+        if m.sms {
+            self.send_webhook(m).await
+        } else if let Email::Smtp(transport) = &self.email {
+            let email = lettre::Message::builder()
+                .from(self.from.clone())
+                .to(m.to.parse()?)
+                .subject(m.subject.clone())
+                .header(ContentType::TEXT_PLAIN)
+                .body(m.text.clone())?;
+            transport.send(email).await?;
+            Ok(())
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn send_webhook(&self, m: &Message) -> Result<(), MessagingError> {
+        let body = fill_template(
+            &self.webhook.body,
+            &[
+                ("to", &m.to),
+                ("text", &m.text),
+                ("code", &m.code),
+                ("locale", m.locale.tag()),
+            ],
+        );
+        let mut request = self
+            .http
+            .post(&self.webhook.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        for (name, value) in &self.webhook.headers {
+            request = request.header(name.as_str(), value.0.as_str());
+        }
+        let response = request.send().await?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(MessagingError::WebhookStatus(response.status().as_u16()))
+        }
+    }
+}
+
+/// Replaces `{{name}}` with the JSON-escaped value (without quotes: the template puts the
+/// placeholder inside a JSON string).
+pub fn fill_template(template: &str, values: &[(&str, &str)]) -> String {
+    values
+        .iter()
+        .fold(template.to_string(), |body, (name, value)| {
+            let json = serde_json::to_string(value).unwrap_or_default();
+            let inner = json
+                .strip_prefix('"')
+                .and_then(|j| j.strip_suffix('"'))
+                .unwrap_or("");
+            body.replace(&format!("{{{{{name}}}}}"), inner)
+        })
+}
+
+/// The message carrying a verification code, in `locale`.
+pub fn code_message(
+    to: &str,
+    sms: bool,
+    purpose: CodePurpose,
+    code: &str,
+    minutes: i64,
+    locale: Locale,
+) -> Message {
+    let (subject, text) = match locale {
+        Locale::En => {
+            let why = match purpose {
+                CodePurpose::SignIn => "to sign in to Sesame",
+                CodePurpose::Register => "to confirm your address for your new Sesame account",
+                CodePurpose::ResetPassword => "to reset your Sesame password",
+            };
+            if sms {
+                (
+                    String::new(),
+                    format!("{code} is your Sesame code {why}. Valid for {minutes} minutes."),
+                )
+            } else {
+                (
+                    format!("Your Sesame code: {code}"),
+                    format!(
+                        "Enter this code {why}:\n\n    {code}\n\nIt is valid for {minutes} minutes. \
+                         If you did not ask for it, you can ignore this message: nobody can use \
+                         your account without the code.\n"
+                    ),
+                )
+            }
+        }
+        Locale::Ja => {
+            let why = match purpose {
+                CodePurpose::SignIn => "Sesame へのサインイン",
+                CodePurpose::Register => "新しい Sesame アカウントの宛先確認",
+                CodePurpose::ResetPassword => "Sesame のパスワード再設定",
+            };
+            if sms {
+                (
+                    String::new(),
+                    format!("{why}のコード: {code}（{minutes}分間有効）"),
+                )
+            } else {
+                (
+                    format!("Sesame の確認コード: {code}"),
+                    format!(
+                        "{why}のため、次のコードを入力してください。\n\n    {code}\n\n\
+                         有効期限は{minutes}分です。お心当たりがない場合は、このメールを無視してください。\
+                         コードがなければ誰もあなたのアカウントを使えません。\n"
+                    ),
+                )
+            }
+        }
+    };
+    Message {
+        to: to.to_string(),
+        sms,
+        subject,
+        text,
+        code: code.to_string(),
+        locale,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_values_are_json_escaped() {
+        let body = fill_template(
+            r#"{"to":"{{to}}","text":"{{text}}"}"#,
+            &[("to", "+1"), ("text", "a \"quoted\"\nline")],
+        );
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["text"], "a \"quoted\"\nline");
+    }
+
+    #[test]
+    fn messages_are_translated_and_carry_the_code() {
+        for l in Locale::ALL {
+            for sms in [false, true] {
+                let m = code_message("x", sms, CodePurpose::SignIn, "123456", 10, l);
+                assert!(m.text.contains("123456"));
+                assert!(m.text.contains("10"));
+            }
+        }
+        let ja = code_message("x", false, CodePurpose::ResetPassword, "1", 10, Locale::Ja);
+        assert!(ja.text.contains("パスワード"));
+    }
+}
