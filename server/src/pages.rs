@@ -46,13 +46,14 @@ async fn flow_page(
     state: &AppState,
     headers: &HeaderMap,
     path: &str,
-    build: impl FnOnce(&Flow) -> Result<Screen, Response>,
+    // `Err(path)`: the screen does not apply to this flow; go there instead.
+    build: impl FnOnce(&Flow) -> Result<Screen, &'static str>,
 ) -> Response {
     let r = async {
         let (flow, cookies) = ensure_flow(state, headers).await?;
         let screen = match build(&flow) {
             Ok(screen) => screen,
-            Err(redirect) => return Ok(redirect),
+            Err(path) => return Ok(see_other(path, &[])),
         };
         let request = flow.request.as_ref();
         Ok(render::page(
@@ -172,7 +173,7 @@ pub async fn identifier_sign_in(State(state): State<AppState>, headers: HeaderMa
 pub async fn sign_in_password(State(state): State<AppState>, headers: HeaderMap) -> Response {
     flow_page(&state, &headers, "/sign-in/password", |flow| {
         if flow.progress.identifier.is_none() {
-            return Err(see_other("/identifier-sign-in", &[]));
+            return Err("/identifier-sign-in");
         }
         Ok(Screen::SignIn(sign_in_state(
             &state,
@@ -251,7 +252,7 @@ fn terms_view(config: &crate::config::Config, checkbox: bool) -> Option<TermsVie
 pub async fn verify_code(State(state): State<AppState>, headers: HeaderMap) -> Response {
     flow_page(&state, &headers, "/verify", |flow| {
         let Some(to) = flow.progress.code_to.clone() else {
-            return Err(see_other("/sign-in", &[]));
+            return Err("/sign-in");
         };
         let memory = flow
             .memory_for(flow::verify_code::SCREEN.key)
@@ -364,7 +365,7 @@ pub async fn no_account(State(state): State<AppState>, headers: HeaderMap) -> Re
 pub async fn terms(State(state): State<AppState>, headers: HeaderMap) -> Response {
     flow_page(&state, &headers, "/terms", |flow| {
         if flow.progress.pending_user.is_none() {
-            return Err(see_other("/sign-in", &[]));
+            return Err("/sign-in");
         }
         let memory = flow.memory_for(flow::terms::SCREEN.key).unwrap_or_default();
         Ok(Screen::Notice(NoticeState {

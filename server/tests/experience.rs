@@ -824,6 +824,7 @@ async fn codes_are_mailed_over_smtp_in_the_users_language() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     let _ = sink.kill();
+    let _ = sink.wait();
     let mail = mail.expect("the message arrived at the SMTP server");
     assert_eq!(mail["to"], "mail@example.com");
     assert!(
