@@ -595,12 +595,17 @@ pub struct RegisterState {
 impl RegisterState {
     /// The value typed into `field` before.
     pub fn value(&self, field: Field) -> String {
-        self.values
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
+        value_of(&self.values, field)
     }
+}
+
+/// The value of `field` among values typed into a form (empty when absent).
+pub fn value_of(values: &[(Field, String)], field: Field) -> String {
+    values
+        .iter()
+        .find(|(f, _)| *f == field)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
 }
 
 /// Why a code was sent.

@@ -40,11 +40,7 @@ pub struct FormMemory {
 impl FormMemory {
     /// The value typed into `field`.
     pub fn value(&self, field: Field) -> String {
-        self.values
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
+        app::api::value_of(&self.values, field)
     }
 }
 
