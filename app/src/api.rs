@@ -177,6 +177,26 @@ pub enum UiError {
     Locked { minutes: i64 },
     #[error("terms not accepted")]
     TermsRequired,
+    #[error("value too short")]
+    TooShort { min: usize },
+    #[error("value too long")]
+    TooLong { max: usize },
+    #[error("not a number")]
+    NotANumber,
+    #[error("number too small")]
+    NumberTooSmall { min: i64 },
+    #[error("number too large")]
+    NumberTooLarge { max: i64 },
+    #[error("invalid date")]
+    InvalidDate,
+    #[error("invalid url")]
+    InvalidUrl,
+    #[error("not one of the options")]
+    InvalidOption,
+    #[error("pattern mismatch")]
+    PatternMismatch,
+    #[error("box not ticked")]
+    CheckboxRequired,
     #[error("form expired")]
     FormExpired,
     #[error("too many attempts")]
@@ -219,6 +239,16 @@ impl UiError {
             UiError::SendFailed => t(Msg::ErrSendFailed),
             UiError::Locked { minutes } => locale.text_n(Msg::ErrLocked, minutes),
             UiError::TermsRequired => t(Msg::ErrTermsRequired),
+            UiError::TooShort { min } => locale.text_n(Msg::ErrTooShort, min),
+            UiError::TooLong { max } => locale.text_n(Msg::ErrTooLong, max),
+            UiError::NotANumber => t(Msg::ErrNotANumber),
+            UiError::NumberTooSmall { min } => locale.text_n(Msg::ErrNumberTooSmall, min),
+            UiError::NumberTooLarge { max } => locale.text_n(Msg::ErrNumberTooLarge, max),
+            UiError::InvalidDate => t(Msg::ErrInvalidDate),
+            UiError::InvalidUrl => t(Msg::ErrInvalidUrl),
+            UiError::InvalidOption => t(Msg::ErrInvalidOption),
+            UiError::PatternMismatch => t(Msg::ErrPatternMismatch),
+            UiError::CheckboxRequired => t(Msg::ErrCheckboxRequired),
             UiError::FormExpired => t(Msg::ErrFormExpired),
             UiError::TooManyAttempts => t(Msg::ErrTooManyAttempts),
             UiError::Busy => t(Msg::ErrBusy),
@@ -242,12 +272,15 @@ pub struct FormErrors {
     pub fields: Vec<(Field, UiError)>,
     /// An error about the form as a whole (wrong credentials, expired page…).
     pub form: Option<UiError>,
+    /// Errors of inputs named by the configuration (profile fields), by input name.
+    #[serde(default)]
+    pub named: Vec<(String, UiError)>,
 }
 
 impl FormErrors {
     /// No errors at all.
     pub fn is_empty(&self) -> bool {
-        self.fields.is_empty() && self.form.is_none()
+        self.fields.is_empty() && self.form.is_none() && self.named.is_empty()
     }
 
     /// The error of `field`, if any.
@@ -268,8 +301,8 @@ impl FormErrors {
     /// A form-level error.
     pub fn form(error: UiError) -> Self {
         Self {
-            fields: Vec::new(),
             form: Some(error),
+            ..Self::default()
         }
     }
 
@@ -277,7 +310,7 @@ impl FormErrors {
     pub fn field(field: Field, error: UiError) -> Self {
         Self {
             fields: vec![(field, error)],
-            form: None,
+            ..Self::default()
         }
     }
 }
@@ -451,6 +484,96 @@ pub mod rules {
         }
     }
 
+    /// An optional value passes when empty; a required one must not be.
+    fn presence(value: &str, required: bool) -> Result<bool, UiError> {
+        match (value.trim().is_empty(), required) {
+            (true, true) => Err(UiError::Required),
+            (true, false) => Ok(false),
+            (false, _) => Ok(true),
+        }
+    }
+
+    /// Free text of `min..=max` characters (when given).
+    pub fn text(
+        value: &str,
+        required: bool,
+        min: Option<i64>,
+        max: Option<i64>,
+    ) -> Result<(), UiError> {
+        if !presence(value, required)? {
+            return Ok(());
+        }
+        let n = value.trim().chars().count() as i64;
+        match (min, max) {
+            (Some(min), _) if n < min => Err(UiError::TooShort { min: min as usize }),
+            (_, Some(max)) if n > max => Err(UiError::TooLong { max: max as usize }),
+            _ => Ok(()),
+        }
+    }
+
+    /// A whole number within `min..=max` (when given).
+    pub fn number(
+        value: &str,
+        required: bool,
+        min: Option<i64>,
+        max: Option<i64>,
+    ) -> Result<(), UiError> {
+        if !presence(value, required)? {
+            return Ok(());
+        }
+        let n: i64 = value.trim().parse().map_err(|_| UiError::NotANumber)?;
+        match (min, max) {
+            (Some(min), _) if n < min => Err(UiError::NumberTooSmall { min }),
+            (_, Some(max)) if n > max => Err(UiError::NumberTooLarge { max }),
+            _ => Ok(()),
+        }
+    }
+
+    /// A calendar date as `YYYY-MM-DD` (what `<input type=date>` sends).
+    pub fn date(value: &str, required: bool) -> Result<(), UiError> {
+        if !presence(value, required)? {
+            return Ok(());
+        }
+        let parts: Vec<&str> = value.trim().split('-').collect();
+        let [y, m, d] = parts.as_slice() else {
+            return Err(UiError::InvalidDate);
+        };
+        let (Ok(y), Ok(m), Ok(d)) = (y.parse::<u32>(), m.parse::<u32>(), d.parse::<u32>()) else {
+            return Err(UiError::InvalidDate);
+        };
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        let days = match m {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return Err(UiError::InvalidDate),
+        };
+        if (1000..=9999).contains(&y) && (1..=days).contains(&d) {
+            Ok(())
+        } else {
+            Err(UiError::InvalidDate)
+        }
+    }
+
+    /// An `http` or `https` address with a host.
+    pub fn url(value: &str, required: bool) -> Result<(), UiError> {
+        if !presence(value, required)? {
+            return Ok(());
+        }
+        let v = value.trim();
+        let rest = v
+            .strip_prefix("https://")
+            .or_else(|| v.strip_prefix("http://"))
+            .ok_or(UiError::InvalidUrl)?;
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        if host.is_empty() || host.contains(char::is_whitespace) || v.len() > 2048 {
+            Err(UiError::InvalidUrl)
+        } else {
+            Ok(())
+        }
+    }
+
     /// The sign-in identifier.
     pub fn identifier(value: &str) -> Result<(), UiError> {
         required(value)?;
@@ -479,6 +602,27 @@ pub enum Rule {
     Code {
         digits: usize,
     },
+    Text {
+        required: bool,
+        min: Option<i64>,
+        max: Option<i64>,
+    },
+    Number {
+        required: bool,
+        min: Option<i64>,
+        max: Option<i64>,
+    },
+    Date {
+        required: bool,
+    },
+    Url {
+        required: bool,
+    },
+    /// Checked against the input's `pattern` attribute by the browser (the server checks
+    /// the same pattern with its own engine).
+    Pattern {
+        required: bool,
+    },
     None,
 }
 
@@ -495,6 +639,11 @@ impl Rule {
             Rule::EmailOrPhone => rules::phone(value),
             Rule::NewPassword(p) => rules::password(value, p),
             Rule::Code { digits } => rules::code(value, digits),
+            Rule::Text { required, min, max } => rules::text(value, required, min, max),
+            Rule::Number { required, min, max } => rules::number(value, required, min, max),
+            Rule::Date { required } => rules::date(value, required),
+            Rule::Url { required } => rules::url(value, required),
+            Rule::Pattern { required } => rules::text(value, required, None, None),
             Rule::None => Ok(()),
         }
     }
@@ -675,6 +824,104 @@ pub struct NoticeState {
     pub errors: FormErrors,
 }
 
+/// The kind of a collected profile field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProfileKind {
+    Text,
+    Number,
+    Date,
+    Checkbox,
+    Select,
+    Url,
+    Regex,
+    /// Street, city, region, postal code, country (the OIDC `address` claim).
+    Address,
+    /// Given and family name (the OIDC `given_name`, `family_name` and `name` claims).
+    FullName,
+}
+
+/// The parts of an address field, in form order, with their OIDC member names.
+pub const ADDRESS_PARTS: [(&str, Msg); 5] = [
+    ("street_address", Msg::AddressStreet),
+    ("locality", Msg::AddressLocality),
+    ("region", Msg::AddressRegion),
+    ("postal_code", Msg::AddressPostalCode),
+    ("country", Msg::AddressCountry),
+];
+
+/// The parts of a full-name field.
+pub const NAME_PARTS: [(&str, Msg); 2] = [
+    ("given_name", Msg::GivenNameLabel),
+    ("family_name", Msg::FamilyNameLabel),
+];
+
+/// A profile field as the screen shows it (labels already in the user's language).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProfileFieldView {
+    /// The input name (`profile.<name>`; address and name parts add `.<part>`).
+    pub name: String,
+    pub kind: ProfileKind,
+    pub label: String,
+    pub hint: Option<String>,
+    pub required: bool,
+    /// `(value, label)` pairs of a select.
+    pub options: Vec<(String, String)>,
+    /// The pattern of a regex field.
+    pub pattern: Option<String>,
+    /// Length limits of text, value limits of numbers.
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+}
+
+impl ProfileFieldView {
+    /// The rule the browser checks while the user types.
+    pub fn rule(&self) -> Rule {
+        let (required, min, max) = (self.required, self.min, self.max);
+        match self.kind {
+            ProfileKind::Number => Rule::Number { required, min, max },
+            ProfileKind::Date => Rule::Date { required },
+            ProfileKind::Url => Rule::Url { required },
+            ProfileKind::Regex => Rule::Pattern { required },
+            _ => Rule::Text { required, min, max },
+        }
+    }
+}
+
+/// The "a few more details" screen: profile fields at sign-up, and for existing users
+/// whatever is now required and missing.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContinueState {
+    pub client: Option<ClientInfo>,
+    /// Ask for a username (with its length limits) when the account lacks a required one.
+    pub username: Option<(usize, usize)>,
+    pub fields: Vec<ProfileFieldView>,
+    /// Values typed before an error, by input name.
+    pub values: Vec<(String, String)>,
+    /// Errors by input name.
+    pub errors: Vec<(String, UiError)>,
+    pub form_error: Option<UiError>,
+}
+
+impl ContinueState {
+    /// The value typed into input `name`.
+    pub fn value(&self, name: &str) -> String {
+        self.values
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    /// The error of input `name`.
+    pub fn error(&self, name: &str) -> Option<UiError> {
+        self.errors
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, e)| e.clone())
+    }
+}
+
 /// One message in the development outbox.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OutboxMessage {
@@ -788,6 +1035,7 @@ pub enum Screen {
     ResetPassword(ResetPasswordState),
     NewPassword(NewPasswordState),
     Notice(NoticeState),
+    Continue(ContinueState),
     Outbox(OutboxState),
     Error(ErrorState),
     FormPost(FormPostState),
@@ -811,6 +1059,7 @@ impl Screen {
                 NoticeKind::NoAccount => Msg::NoAccountTitle,
                 NoticeKind::TermsUpdate => Msg::TermsTitle,
             },
+            Screen::Continue(_) => Msg::ContinueProfileTitle,
             Screen::Outbox(_) => Msg::OutboxTitle,
             Screen::Error(_) => Msg::ErrorPageTitle,
             Screen::FormPost(_) => Msg::ContinueTitle,
@@ -903,6 +1152,25 @@ mod tests {
         assert_eq!(code("12345", 6), Err(UiError::CodeInvalid));
         assert_eq!(Rule::EmailOrPhone.check("a@b.example"), Ok(()));
         assert_eq!(Rule::EmailOrPhone.check("x"), Err(UiError::InvalidPhone));
+    }
+
+    #[test]
+    fn profile_rules() {
+        assert_eq!(date("2024-02-29", true), Ok(()));
+        assert_eq!(date("2023-02-29", true), Err(UiError::InvalidDate));
+        assert_eq!(date("", false), Ok(()));
+        assert_eq!(date("", true), Err(UiError::Required));
+        assert_eq!(
+            number("12", true, Some(13), None),
+            Err(UiError::NumberTooSmall { min: 13 })
+        );
+        assert_eq!(number("x", true, None, None), Err(UiError::NotANumber));
+        assert_eq!(url("https://example.com/me", true), Ok(()));
+        assert_eq!(url("javascript:alert(1)", true), Err(UiError::InvalidUrl));
+        assert_eq!(
+            text("ab", true, Some(3), None),
+            Err(UiError::TooShort { min: 3 })
+        );
     }
 
     #[test]

@@ -55,6 +55,52 @@ fn verify_code() -> VerifyCodeState {
     }
 }
 
+fn profile_field(name: &str, kind: ProfileKind, label: &str, required: bool) -> ProfileFieldView {
+    ProfileFieldView {
+        name: format!("profile.{name}"),
+        kind,
+        label: label.into(),
+        hint: None,
+        required,
+        options: Vec::new(),
+        pattern: None,
+        min: None,
+        max: None,
+    }
+}
+
+fn continue_profile() -> ContinueState {
+    ContinueState {
+        client: demo_client(),
+        username: Some((3, 32)),
+        fields: vec![
+            profile_field("name", ProfileKind::FullName, "Name", true),
+            profile_field("birthdate", ProfileKind::Date, "Date of birth", false),
+            profile_field("website", ProfileKind::Url, "Website", false),
+            ProfileFieldView {
+                options: vec![
+                    ("dev".into(), "Developer".into()),
+                    ("ops".into(), "Operator".into()),
+                ],
+                ..profile_field("role", ProfileKind::Select, "Role", true)
+            },
+            ProfileFieldView {
+                pattern: Some("[0-9]{3}-[0-9]{4}".into()),
+                hint: Some("Like 123-4567".into()),
+                ..profile_field("member_no", ProfileKind::Regex, "Member number", false)
+            },
+            profile_field("address", ProfileKind::Address, "Address", false),
+            profile_field(
+                "newsletter",
+                ProfileKind::Checkbox,
+                "Send me the newsletter",
+                true,
+            ),
+        ],
+        ..Default::default()
+    }
+}
+
 /// Named screens with their state, in the gallery's order.
 pub fn screens() -> Vec<(&'static str, Screen)> {
     vec![
@@ -76,7 +122,7 @@ pub fn screens() -> Vec<(&'static str, Screen)> {
                         (Field::Identifier, UiError::Required),
                         (Field::Password, UiError::Required),
                     ],
-                    form: None,
+                    ..Default::default()
                 },
                 registration_enabled: false,
                 ..sign_in()
@@ -129,7 +175,7 @@ pub fn screens() -> Vec<(&'static str, Screen)> {
                         (Field::ConfirmPassword, UiError::PasswordMismatch),
                         (Field::Terms, UiError::TermsRequired),
                     ],
-                    form: None,
+                    ..Default::default()
                 },
                 ..register()
             }),
@@ -205,6 +251,24 @@ pub fn screens() -> Vec<(&'static str, Screen)> {
                 subject: None,
                 terms: Some(terms(true)),
                 errors: FormErrors::default(),
+            }),
+        ),
+        ("continue-profile", Screen::Continue(continue_profile())),
+        (
+            "continue-profile-errors",
+            Screen::Continue(ContinueState {
+                values: vec![
+                    ("profile.birthdate".into(), "2023-02-30".into()),
+                    ("profile.website".into(), "ftp://x".into()),
+                ],
+                errors: vec![
+                    ("username".into(), UiError::UsernameTaken),
+                    ("profile.birthdate".into(), UiError::InvalidDate),
+                    ("profile.website".into(), UiError::InvalidUrl),
+                    ("profile.name.given_name".into(), UiError::Required),
+                    ("profile.newsletter".into(), UiError::CheckboxRequired),
+                ],
+                ..continue_profile()
             }),
         ),
         ("outbox-empty", Screen::Outbox(OutboxState::default())),

@@ -7,6 +7,7 @@ pub mod form_post;
 pub mod home;
 pub mod notice;
 pub mod outbox;
+pub mod profile;
 pub mod register;
 pub mod reset_password;
 pub mod sign_in;
@@ -33,6 +34,7 @@ pub fn ScreenView(page: Page) -> impl IntoView {
             view! { <reset_password::NewPasswordScreen env state/> }.into_any()
         }
         Screen::Notice(state) => view! { <notice::NoticeScreen env state/> }.into_any(),
+        Screen::Continue(state) => view! { <profile::ProfileScreen env state/> }.into_any(),
         Screen::Outbox(state) => view! { <outbox::OutboxScreen env state/> }.into_any(),
         Screen::Error(state) => view! { <error::ErrorScreen env state/> }.into_any(),
         Screen::FormPost(state) => view! { <form_post::FormPostScreen env state/> }.into_any(),

@@ -40,6 +40,7 @@ pub struct Config {
     pub password_policy: PasswordPolicyConfig,
     pub username_policy: UsernamePolicyConfig,
     pub terms: TermsConfig,
+    pub profile: ProfileConfig,
     pub lockout: LockoutConfig,
     pub dev: DevConfig,
     pub demo: DemoConfig,
@@ -525,6 +526,54 @@ impl Default for TermsConfig {
     }
 }
 
+/// `[profile]`: the profile fields collected from users.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProfileConfig {
+    pub fields: Vec<ProfileFieldConfig>,
+}
+
+/// Text in several languages, keyed by language tag (`en`, `ja`).
+pub type Translated = std::collections::BTreeMap<String, String>;
+
+/// One option of a select field.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SelectOption {
+    pub value: String,
+    #[serde(default)]
+    pub label: Translated,
+}
+
+/// `[[profile.fields]]`: one collected field.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileFieldConfig {
+    /// The claim name (`given_name`, `birthdate`, `address`… or a name of your own).
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: app::api::ProfileKind,
+    #[serde(default)]
+    pub required: bool,
+    /// Label by language; standard claims have built-in labels.
+    #[serde(default)]
+    pub label: Translated,
+    #[serde(default)]
+    pub hint: Translated,
+    /// The choices of a `select`.
+    #[serde(default)]
+    pub options: Vec<SelectOption>,
+    /// The pattern of a `regex` field (whole value; the common subset of Rust and
+    /// JavaScript regular expressions, as the browser checks it too).
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// Length limits of `text`, value limits of `number`.
+    #[serde(default)]
+    pub min: Option<i64>,
+    #[serde(default)]
+    pub max: Option<i64>,
+}
+
 /// `[lockout]`: failed attempts per identifier and per client IP address, counted over every
 /// entry point (screens and the Experience API).
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -635,9 +684,16 @@ fn default_true() -> bool {
     true
 }
 fn default_scopes() -> Vec<String> {
-    ["openid", "profile", "email", "offline_access"]
-        .map(String::from)
-        .to_vec()
+    [
+        "openid",
+        "profile",
+        "email",
+        "phone",
+        "address",
+        "offline_access",
+    ]
+    .map(String::from)
+    .to_vec()
 }
 fn default_alg() -> String {
     "RS256".into()
@@ -923,6 +979,56 @@ impl Config {
                 "terms.terms_url",
                 "is required when users must agree to the terms",
             ));
+        }
+        let mut names = std::collections::HashSet::new();
+        for (i, f) in self.profile.fields.iter().enumerate() {
+            let at = format!("profile.fields[{i}]");
+            let name_ok = f
+                .name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase())
+                && f.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                && f.name.len() <= 64;
+            if !name_ok || !names.insert(f.name.as_str()) {
+                return Err(key(&at, "name must be unique snake_case (a-z, 0-9, _)"));
+            }
+            let reserved = [
+                "sub",
+                "email",
+                "email_verified",
+                "phone_number",
+                "phone_number_verified",
+                "preferred_username",
+                "username",
+            ];
+            if reserved.contains(&f.name.as_str()) {
+                return Err(key(
+                    &at,
+                    "this claim comes from the identifiers, not the profile",
+                ));
+            }
+            use app::api::ProfileKind as K;
+            match f.kind {
+                K::Select if f.options.is_empty() => {
+                    return Err(key(&at, "a select needs options"))
+                }
+                K::Regex => {
+                    let p = f.pattern.as_deref().unwrap_or("");
+                    if p.is_empty() || regex::Regex::new(&format!("^(?:{p})$")).is_err() {
+                        return Err(key(&at, "a regex field needs a valid `pattern`"));
+                    }
+                }
+                K::FullName if f.name != "name" => {
+                    return Err(key(&at, "a full_name field is named `name`"))
+                }
+                K::Address if f.name != "address" => {
+                    return Err(key(&at, "an address field is named `address`"))
+                }
+                _ => {}
+            }
         }
         if self.dev.outbox_page && self.https() {
             return Err(key(

@@ -54,10 +54,20 @@ pub struct UserRow {
     pub password_hash: Option<String>,
     pub suspended_at: Option<i64>,
     pub terms_accepted_at: Option<i64>,
+    /// Collected profile claims, a JSON object.
+    pub profile: Option<String>,
     pub created_at: i64,
 }
 
 impl UserRow {
+    /// The collected profile claims.
+    pub fn profile_claims(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.profile
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok())
+            .unwrap_or_default()
+    }
+
     /// What the UI calls the user: username, else email, else phone.
     pub fn label(&self) -> String {
         self.username
@@ -79,6 +89,8 @@ pub struct NewUser {
     pub phone_verified: bool,
     pub password_hash: Option<String>,
     pub terms_accepted_at: Option<i64>,
+    /// Collected profile claims, a JSON object.
+    pub profile: Option<String>,
 }
 
 /// A sign-in session of a browser.
@@ -257,8 +269,8 @@ impl Db {
     pub async fn insert_user(&self, u: &NewUser, now: i64) -> Result<()> {
         sqlx::query(
             "INSERT INTO users (id, username, email, email_verified, phone, phone_verified, \
-             password_hash, terms_accepted_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+             password_hash, terms_accepted_at, profile, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
         )
         .bind(&u.id)
         .bind(&u.username)
@@ -268,6 +280,7 @@ impl Db {
         .bind(i64::from(u.phone_verified))
         .bind(&u.password_hash)
         .bind(u.terms_accepted_at)
+        .bind(&u.profile)
         .bind(now)
         .execute(&self.pool)
         .await
@@ -277,7 +290,7 @@ impl Db {
 
     const USER_COLUMNS: &'static str =
         "id, username, email, email_verified, phone, phone_verified, \
-         password_hash, suspended_at, terms_accepted_at, created_at";
+         password_hash, suspended_at, terms_accepted_at, profile, created_at";
 
     /// The user with this (already normalised) phone number.
     pub async fn user_by_phone(&self, phone: &str) -> Result<Option<UserRow>> {
@@ -292,6 +305,29 @@ impl Db {
             .bind(user_id)
             .execute(&self.pool)
             .await?;
+        Ok(())
+    }
+
+    /// Replaces the user's collected profile claims.
+    pub async fn set_profile(&self, user_id: &str, profile: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE users SET profile = $1, updated_at = $2 WHERE id = $3")
+            .bind(profile)
+            .bind(now)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Gives the user a username. `Conflict` when it is taken.
+    pub async fn set_username(&self, user_id: &str, username: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE users SET username = $1, updated_at = $2 WHERE id = $3")
+            .bind(username)
+            .bind(now)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(DbError::from_insert)?;
         Ok(())
     }
 

@@ -7,8 +7,8 @@
 use crate::crypto::{now, random_token, token_hash};
 use crate::error::AppError;
 use crate::flow::{
-    load_flow, register, reset_password, save_progress, sign_in, terms, verify_code, Ctx, Event,
-    Flow, Next, Progress, StepResult,
+    load_flow, profile, register, reset_password, save_progress, sign_in, terms, verify_code, Ctx,
+    Event, Flow, Next, Progress, StepResult,
 };
 use crate::state::AppState;
 use crate::web::{self, CookieName};
@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/experience/reset-password", post(reset))
         .route("/api/experience/reset-password/new", post(new_password))
         .route("/api/experience/terms", post(agree_terms))
+        .route("/api/experience/profile", post(give_profile))
 }
 
 async fn openapi() -> Response {
@@ -56,6 +57,7 @@ fn rejected(ctx: &Ctx<'_>, errors: FormErrors) -> Response {
         .form
         .clone()
         .or_else(|| errors.fields.first().map(|(_, e)| e.clone()))
+        .or_else(|| errors.named.first().map(|(_, e)| e.clone()))
         .unwrap_or(UiError::Internal);
     let (status, retry) = match &first {
         UiError::Locked { minutes } | UiError::SendLimit { minutes } => {
@@ -65,11 +67,16 @@ fn rejected(ctx: &Ctx<'_>, errors: FormErrors) -> Response {
         UiError::Busy => (StatusCode::SERVICE_UNAVAILABLE, Some(1)),
         _ => (StatusCode::BAD_REQUEST, None),
     };
-    let fields: Vec<Value> = errors
+    let mut fields: Vec<Value> = errors
         .fields
         .iter()
         .map(|(f, e)| json!({ "field": f.name(), "error": e.code(), "message": e.message(l) }))
         .collect();
+    // Profile inputs are named `profile.<field>`; the API names them by field.
+    fields.extend(errors.named.iter().map(|(n, e)| {
+        let name = n.strip_prefix("profile.").unwrap_or(n);
+        json!({ "field": name, "error": e.code(), "message": e.message(l) })
+    }));
     let body = json!({
         "error": first.code(),
         "message": first.message(l),
@@ -323,6 +330,35 @@ struct RegisterBody {
     phone: String,
     password: String,
     terms: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct ProfileBody {
+    username: Option<String>,
+    /// Values by field name; parts of an address or a full name as `address.locality`,
+    /// `name.given_name`. Checkboxes take booleans.
+    fields: serde_json::Map<String, Value>,
+}
+
+async fn give_profile(State(s): State<AppState>, req: Request) -> Response {
+    step(&s, req, async |ctx, flow, b: ProfileBody| {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        if let Some(u) = b.username {
+            pairs.push(("username".into(), u));
+        }
+        for (name, value) in b.fields {
+            let text = match value {
+                Value::Bool(true) => "on".to_string(),
+                Value::Bool(false) | Value::Null => String::new(),
+                Value::String(s) => s,
+                other => other.to_string(),
+            };
+            pairs.push((format!("profile.{name}"), text));
+        }
+        profile::submit(ctx, flow, &pairs).await
+    })
+    .await
 }
 
 async fn identify(State(s): State<AppState>, req: Request) -> Response {

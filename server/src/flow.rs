@@ -3,6 +3,7 @@
 //! Each step is a form post that ends in a redirect, and the next GET renders from the
 //! stored state, so every screen works without JavaScript.
 
+pub mod profile;
 pub mod register;
 pub mod reset_password;
 pub mod sign_in;
@@ -35,6 +36,9 @@ pub struct FormMemory {
     pub values: Vec<(Field, String)>,
     #[serde(default)]
     pub notice: Option<Notice>,
+    /// Values of inputs named by the configuration (profile fields), by input name.
+    #[serde(default)]
+    pub named_values: Vec<(String, String)>,
 }
 
 impl FormMemory {
@@ -63,6 +67,9 @@ pub struct Registration {
     /// The chosen password, already hashed.
     pub password_hash: Option<String>,
     pub terms_accepted: bool,
+    /// Profile claims given at sign-up (`None` until the profile screen was answered).
+    #[serde(default)]
+    pub profile: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Where a flow stands, kept server-side with the interaction.
@@ -214,6 +221,7 @@ pub async fn clear_memory(
         errors: FormErrors::default(),
         values,
         notice: Some(n),
+        named_values: Vec::new(),
     });
     let text = match memory {
         Some(m) => Some(serde_json::to_string(&m)?),
@@ -290,6 +298,8 @@ pub enum Next {
     Suspended,
     /// The user must agree to the terms before continuing.
     Terms,
+    /// Profile fields (or a username) are wanted before continuing.
+    Continue,
     /// Signed in: continue to `location` with the session cookie.
     Done { location: String, cookie: String },
 }
@@ -306,6 +316,7 @@ impl Next {
             Next::NoAccount => "/no-account",
             Next::Suspended => "/suspended",
             Next::Terms => "/terms",
+            Next::Continue => "/continue",
             Next::Done { location, .. } => location,
         }
     }
@@ -321,6 +332,7 @@ impl Next {
             Next::NoAccount => "no_account",
             Next::Suspended => "suspended",
             Next::Terms => "terms",
+            Next::Continue => "profile",
             Next::Done { .. } => "done",
         }
     }
@@ -342,6 +354,11 @@ pub async fn finish_sign_in(
         flow.progress = Progress::default();
         save_progress(ctx.state, flow).await?;
         return Ok(Ok(Next::Suspended));
+    }
+    if profile::user_needs(ctx.state, user) {
+        flow.progress.pending_user = Some((user.id.clone(), amr.to_string()));
+        save_progress(ctx.state, flow).await?;
+        return Ok(Ok(Next::Continue));
     }
     if ctx.state.config.terms.policy == crate::config::TermsPolicy::Manual
         && user.terms_accepted_at.is_none()
@@ -468,6 +485,7 @@ pub async fn answer(
     flow: &Flow,
     screen: Screen,
     values: Vec<(Field, String)>,
+    named_values: Vec<(String, String)>,
     outcome: Result<Next, FormErrors>,
 ) -> Result<Submitted, AppError> {
     match outcome {
@@ -507,6 +525,7 @@ pub async fn answer(
                     errors,
                     values,
                     notice: None,
+                    named_values,
                 },
             )
             .await?;
@@ -517,12 +536,13 @@ pub async fn answer(
 
 /// Runs one form through the engine: loads the flow, checks the anti-forgery token, then
 /// the step.
-async fn run_form(
+pub async fn run_form(
     state: &AppState,
     parts: &axum::http::request::Parts,
     csrf: &str,
     screen: Screen,
     values: Vec<(Field, String)>,
+    named: Vec<(String, String)>,
     step: impl for<'c> AsyncFnOnce(&Ctx<'c>, &mut Flow) -> StepResult,
 ) -> Result<Submitted, AppError> {
     let mut flow = match load_flow(state, &parts.headers).await? {
@@ -531,11 +551,11 @@ async fn run_form(
     };
     if !csrf_ok(state, parts, csrf) {
         let errors = FormErrors::form(UiError::FormExpired);
-        return answer(state, &flow, screen, values, Err(errors)).await;
+        return answer(state, &flow, screen, values, named, Err(errors)).await;
     }
     let ctx = Ctx::new(state, &parts.headers, &parts.extensions, Some(&flow));
     let outcome = step(&ctx, &mut flow).await?;
-    answer(state, &flow, screen, values, outcome).await
+    answer(state, &flow, screen, values, named, outcome).await
 }
 
 /// Caps what is kept of a typed value.
@@ -569,6 +589,7 @@ impl FlowPort for AppState {
                     &csrf,
                     screen,
                     values,
+                    Vec::new(),
                     async |ctx, flow| match method.as_str() {
                         "code" => sign_in::send_code(ctx, flow, &identifier).await,
                         "continue" => sign_in::identify(ctx, flow, &identifier).await,
@@ -608,6 +629,7 @@ impl FlowPort for AppState {
                     &csrf,
                     register::SCREEN,
                     values,
+                    Vec::new(),
                     async |ctx, flow| register::submit(ctx, flow, &form).await,
                 )
                 .await
@@ -618,6 +640,7 @@ impl FlowPort for AppState {
                     parts,
                     &csrf,
                     verify_code::SCREEN,
+                    Vec::new(),
                     Vec::new(),
                     async |ctx, flow| {
                         if resend {
@@ -637,6 +660,7 @@ impl FlowPort for AppState {
                     &csrf,
                     reset_password::SCREEN,
                     values,
+                    Vec::new(),
                     async |ctx, flow| reset_password::start(ctx, flow, &identifier).await,
                 )
                 .await
@@ -652,6 +676,7 @@ impl FlowPort for AppState {
                     &csrf,
                     reset_password::NEW_PASSWORD_SCREEN,
                     Vec::new(),
+                    Vec::new(),
                     async |ctx, flow| {
                         reset_password::new_password(ctx, flow, &new_password, &confirm_password)
                             .await
@@ -665,6 +690,7 @@ impl FlowPort for AppState {
                     parts,
                     &csrf,
                     terms::SCREEN,
+                    Vec::new(),
                     Vec::new(),
                     async |ctx, flow| terms::agree(ctx, flow, agreed).await,
                 )

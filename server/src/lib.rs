@@ -16,6 +16,7 @@ pub mod oidc;
 pub mod pages;
 pub mod password;
 pub mod password_policy;
+pub mod profile;
 pub mod render;
 pub mod state;
 pub mod web;
@@ -130,6 +131,8 @@ pub fn router(state: AppState) -> Router {
         .route("/suspended", get(pages::suspended))
         .route("/no-account", get(pages::no_account))
         .route("/terms", get(pages::terms))
+        .route("/continue", get(pages::continue_profile))
+        .route("/flow/continue", post(flow::profile::form))
         .route("/sign-out", get(pages::sign_out))
         .route("/sign-out/done", get(pages::signed_out))
         .route("/error", get(pages::error))

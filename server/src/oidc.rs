@@ -8,7 +8,14 @@ pub mod token;
 pub mod userinfo;
 
 /// Scopes Sesame understands; others in a request are ignored.
-pub const SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+pub const SCOPES: [&str; 6] = [
+    "openid",
+    "profile",
+    "email",
+    "phone",
+    "address",
+    "offline_access",
+];
 
 /// The authentication methods a session was established with (`amr`).
 pub fn amr_list(amr: &str) -> Vec<String> {

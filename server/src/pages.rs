@@ -9,9 +9,9 @@ use crate::render::{self, PageOptions};
 use crate::state::AppState;
 use crate::web::{local_path, CookieName};
 use app::api::{
-    CodePurpose, ErrorKind, Field, HomeState, NewPasswordState, NoticeKind, NoticeState,
-    OutboxMessage, OutboxState, RegisterState, ResetPasswordState, Screen, SignInState, SignInStep,
-    SignOutState, TermsView, VerifyCodeState,
+    CodePurpose, ContinueState, ErrorKind, Field, HomeState, NewPasswordState, NoticeKind,
+    NoticeState, OutboxMessage, OutboxState, RegisterState, ResetPasswordState, Screen,
+    SignInState, SignInStep, SignOutState, TermsView, VerifyCodeState,
 };
 use app::i18n::Locale;
 use axum::extract::{Query, State};
@@ -376,6 +376,51 @@ pub async fn terms(State(state): State<AppState>, headers: HeaderMap) -> Respons
         }))
     })
     .await
+}
+
+/// `GET /continue`: profile fields and a username still wanted.
+pub async fn continue_profile(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let r = async {
+        let (flow, cookies) = ensure_flow(&state, &headers).await?;
+        let Some(w) = flow::profile::wanted(&state, &flow).await? else {
+            return Ok(see_other("/sign-in", &[]));
+        };
+        let request = flow.request.as_ref();
+        let locale = render::locale(
+            &state,
+            &headers,
+            request.and_then(|r| r.ui_locales.as_deref()),
+        );
+        let memory = flow
+            .memory_for(flow::profile::SCREEN.key)
+            .unwrap_or_default();
+        let policy = &state.config.username_policy;
+        let screen = Screen::Continue(ContinueState {
+            client: client_info(&state, request),
+            username: w.username.then_some((policy.min_length, policy.max_length)),
+            fields: w
+                .fields
+                .iter()
+                .map(|f| crate::profile::view(f, locale))
+                .collect(),
+            values: memory.named_values,
+            errors: memory.errors.named,
+            form_error: memory.errors.form,
+        });
+        Ok(render::page(
+            &state,
+            &headers,
+            screen,
+            PageOptions {
+                form_target: request.map(|r| r.redirect_uri.clone()),
+                ui_locales: request.and_then(|r| r.ui_locales.clone()),
+                set_cookies: cookies,
+                path: Some("/continue".into()),
+            },
+        ))
+    }
+    .await;
+    or_error(&state, &headers, r)
 }
 
 /// `GET /dev/outbox`: the development outbox (routed only when enabled).

@@ -746,11 +746,12 @@ async fn the_experience_api_runs_a_whole_sign_up_and_is_described() {
         "/api/experience/reset-password",
         "/api/experience/reset-password/new",
         "/api/experience/terms",
+        "/api/experience/profile",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is described");
     }
     let described = doc["paths"].as_object().unwrap().len();
-    assert_eq!(described, 11, "no route is described that does not exist");
+    assert_eq!(described, 12, "no route is described that does not exist");
 }
 
 #[tokio::test]
@@ -885,4 +886,186 @@ async fn sms_codes_are_posted_to_the_webhook() {
     assert_eq!(got[0]["auth"], "Bearer t0ken");
     let otp = got[0]["otp"].as_str().unwrap();
     assert!(got[0]["message"].as_str().unwrap().contains(otp));
+}
+
+fn profile_fields() -> Vec<server::config::ProfileFieldConfig> {
+    let text = r#"
+[[fields]]
+name = "name"
+type = "full_name"
+required = true
+
+[[fields]]
+name = "birthdate"
+type = "date"
+
+[[fields]]
+name = "role"
+type = "select"
+required = true
+options = [{ value = "dev", label = { en = "Developer", ja = "開発者" } }, { value = "ops" }]
+
+[[fields]]
+name = "member_no"
+type = "regex"
+pattern = "[0-9]{3}-[0-9]{4}"
+label = { en = "Member number" }
+
+[[fields]]
+name = "newsletter"
+type = "checkbox"
+label = { en = "Send me the newsletter" }
+
+[[fields]]
+name = "address"
+type = "address"
+"#;
+    #[derive(serde::Deserialize)]
+    struct F {
+        fields: Vec<server::config::ProfileFieldConfig>,
+    }
+    toml::from_str::<F>(text).expect("fields").fields
+}
+
+#[tokio::test]
+async fn profile_fields_are_collected_at_sign_up_and_released_as_claims() {
+    let mut s = TestServer::start_with(|c| c.profile.fields = profile_fields()).await;
+    s.authorize_public("").await;
+    let r = s.register("pia", "a fine long passphrase").await;
+    assert_eq!(r.location().as_deref(), Some("/continue"), "{}", r.body);
+    assert_eq!(
+        s.state.db.count("users").await.unwrap(),
+        0,
+        "not created yet"
+    );
+    let page = s.get("/continue").await;
+    for label in [
+        "Given name",
+        "Family name",
+        "Date of birth",
+        "Developer",
+        "Member number",
+        "Postal code",
+    ] {
+        assert!(page.body.contains(label), "{label}");
+    }
+    let r = s
+        .submit(
+            "/continue",
+            "/flow/continue",
+            &[
+                ("profile.name.given_name", "Pia"),
+                ("profile.birthdate", "2001-02-30"),
+                ("profile.role", "boss"),
+                ("profile.member_no", "1234"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location().as_deref(), Some("/continue"));
+    let page = s.get("/continue").await;
+    assert!(page.body.contains("Enter a real date."));
+    assert!(page.body.contains("Choose one of the options."));
+    assert!(page.body.contains("Enter the value in the format shown."));
+    assert!(page.body.contains("value=\"Pia\""), "typed values are kept");
+    let r = s
+        .submit(
+            "/continue",
+            "/flow/continue",
+            &[
+                ("profile.name.given_name", "Pia"),
+                ("profile.name.family_name", "Rossi"),
+                ("profile.birthdate", "2001-02-28"),
+                ("profile.role", "dev"),
+                ("profile.member_no", "123-4567"),
+                ("profile.newsletter", "on"),
+                ("profile.address.locality", "Milano"),
+                ("profile.address.country", "Italy"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.location().as_deref(),
+        Some("/authorize/resume"),
+        "{}",
+        r.body
+    );
+    let done = s.get("/authorize/resume").await;
+    let tokens = s.exchange_public(&code_from(&done)).await.json();
+    let claims = jwt_claims(tokens["id_token"].as_str().unwrap());
+    assert_eq!(claims["name"], "Pia Rossi");
+    assert_eq!(claims["given_name"], "Pia");
+    assert_eq!(claims["birthdate"], "2001-02-28");
+    assert_eq!(claims["newsletter"], true);
+    assert!(
+        claims.get("address").is_none(),
+        "address needs the address scope"
+    );
+}
+
+#[tokio::test]
+async fn existing_users_give_what_is_now_required_before_the_session_starts() {
+    let mut s = TestServer::start_with(|c| {
+        c.profile.fields = profile_fields();
+        c.experience.secondary_identifiers = vec![server::config::IdentifierKind::Username];
+        c.experience.sign_up_identifiers = vec![server::config::IdentifierKind::Email];
+    })
+    .await;
+    s.create_user(
+        None,
+        Some("ned@example.com"),
+        None,
+        "a fine long passphrase",
+    )
+    .await;
+    s.authorize_public("").await;
+    let r = s.sign_in("ned@example.com", "a fine long passphrase").await;
+    assert_eq!(r.location().as_deref(), Some("/continue"));
+    assert!(
+        !s.jar.contains_key("sesame_session"),
+        "no session before the details"
+    );
+    let page = s.get("/continue").await;
+    assert!(
+        page.body.contains("name=\"username\""),
+        "the missing username is asked for"
+    );
+    assert!(
+        !page.body.contains("Date of birth"),
+        "optional fields are not asked again"
+    );
+    // The same step through the API.
+    let r = s
+        .post_json(
+            "/api/experience/profile",
+            json!({"username": "ned", "fields": {"name.given_name": "Ned", "role": "nope"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let body = r.json();
+    let fields: Vec<&str> = body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"name.family_name") && fields.contains(&"role"),
+        "{body}"
+    );
+    let r = s
+        .post_json(
+            "/api/experience/profile",
+            json!({"username": "Ned", "fields": {"name.given_name": "Ned", "name.family_name": "Kelly", "role": "ops"}}),
+        )
+        .await;
+    assert_eq!(r.json()["next"], "done", "{}", r.body);
+    let ned = s
+        .state
+        .db
+        .user_by_email("ned@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ned.username.as_deref(), Some("ned"));
+    assert_eq!(ned.profile_claims()["role"], "ops");
 }

@@ -25,7 +25,7 @@ fn field_error(
 ) -> (
     ReadSignal<Option<UiError>>,
     impl Fn(web_sys::FocusEvent) + Copy,
-    impl Fn(String) + Copy,
+    impl Fn(web_sys::Event) + Copy,
 ) {
     let (error, set_error) = signal(initial);
     // Only a field the user has typed in is checked when left: merely passing through a
@@ -33,17 +33,29 @@ fn field_error(
     let (dirty, set_dirty) = signal(false);
     let on_blur = move |ev: web_sys::FocusEvent| {
         if dirty.get_untracked() && !leaving_for_action(&ev) {
-            set_error.set(rule.check(&event_target_value(&ev)).err());
+            set_error.set(check(rule, &ev).err());
         }
     };
     // While an error shows, re-check on every keystroke so it clears as soon as it is fixed.
-    let on_input = move |value: String| {
+    let on_input = move |ev: web_sys::Event| {
         set_dirty.set(true);
         if error.get_untracked().is_some() {
-            set_error.set(rule.check(&value).err());
+            set_error.set(check(rule, &ev).err());
         }
     };
     (error, on_blur, on_input)
+}
+
+/// The rule on the input's value; a `pattern` is checked by the browser's own engine.
+fn check(rule: Rule, ev: &web_sys::Event) -> Result<(), UiError> {
+    rule.check(&event_target_value(ev))?;
+    if let Rule::Pattern { .. } = rule {
+        let input: web_sys::HtmlInputElement = event_target(ev);
+        if input.validity().pattern_mismatch() {
+            return Err(UiError::PatternMismatch);
+        }
+    }
+    Ok(())
 }
 
 /// Whether focus moves to a button or link: an error appearing then would shift the layout
@@ -70,6 +82,7 @@ pub fn TextField(
     optional_label: bool,
     autofocus: bool,
     #[prop(optional)] inputmode: Option<String>,
+    #[prop(optional_no_strip)] pattern: Option<String>,
     max_len: usize,
     rule: Rule,
     locale: Locale,
@@ -97,6 +110,7 @@ pub fn TextField(
                 type=input_type.unwrap_or_else(|| "text".into())
                 autocomplete=autocomplete
                 inputmode=inputmode
+                pattern=pattern
                 value=value
                 required=required
                 autofocus=autofocus
@@ -106,7 +120,7 @@ pub fn TextField(
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                 aria-describedby=describedby
                 on:blur=on_blur
-                on:input=move |ev| on_input(event_target_value(&ev))
+                on:input=on_input
             />
             <p class="field-error" id=error_id aria-live="polite">
                 {move || error.get().map(|e| e.message(locale))}
@@ -160,7 +174,7 @@ pub fn PasswordField(
                     aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                     aria-describedby=describedby
                     on:blur=on_blur
-                    on:input=move |ev| on_input(event_target_value(&ev))
+                    on:input=on_input
                 />
                 <button
                     type="button"

@@ -4,7 +4,7 @@
 //! once every check has passed.
 
 use super::{
-    finish_sign_in, hashing_error, save_progress, Ctx, Event, Flow, Registration, Screen,
+    finish_sign_in, hashing_error, save_progress, Ctx, Event, Flow, Next, Registration, Screen,
     StepResult,
 };
 use crate::config::{IdentifierKind, TermsPolicy};
@@ -130,6 +130,7 @@ pub async fn submit(ctx: &Ctx<'_>, flow: &mut Flow, form: &RegisterForm) -> Step
         phone: take(IdentifierKind::Phone),
         password_hash,
         terms_accepted: form.terms || config.terms.policy == TermsPolicy::Automatic,
+        profile: None,
     });
     save_progress(ctx.state, flow).await?;
     advance(ctx, flow).await
@@ -200,6 +201,9 @@ pub async fn advance(ctx: &Ctx<'_>, flow: &mut Flow) -> StepResult {
     if let Some((_, error)) = uniqueness(ctx, &ids, Field::Identifier).await? {
         return Ok(Err(FormErrors::form(error)));
     }
+    if reg.profile.is_none() && !ctx.state.config.profile.fields.is_empty() {
+        return Ok(Ok(Next::Continue));
+    }
     let now = now();
     let user = NewUser {
         id: uuid::Uuid::new_v4().to_string(),
@@ -214,6 +218,10 @@ pub async fn advance(ctx: &Ctx<'_>, flow: &mut Flow) -> StepResult {
         phone: reg.phone.clone(),
         password_hash: reg.password_hash.clone(),
         terms_accepted_at: reg.terms_accepted.then_some(now),
+        profile: reg
+            .profile
+            .clone()
+            .map(|p| serde_json::Value::Object(p).to_string()),
     };
     match ctx.state.db.insert_user(&user, now).await {
         Ok(()) => {}

@@ -424,5 +424,25 @@ pub fn user_claims(user: &UserRow, scopes: &[&str]) -> Map<String, Value> {
             claims.insert("email_verified".into(), json!(user.email_verified != 0));
         }
     }
+    if scopes.contains(&"phone") {
+        if let Some(p) = &user.phone {
+            claims.insert("phone_number".into(), json!(p));
+            claims.insert(
+                "phone_number_verified".into(),
+                json!(user.phone_verified != 0),
+            );
+        }
+    }
+    // Collected profile fields: `address` with the address scope, the rest with profile.
+    for (name, value) in user.profile_claims() {
+        let scope = if name == "address" {
+            "address"
+        } else {
+            "profile"
+        };
+        if scopes.contains(&scope) {
+            claims.insert(name, value);
+        }
+    }
     claims
 }

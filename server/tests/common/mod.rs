@@ -216,6 +216,7 @@ impl TestServer {
             phone_verified: phone.is_some(),
             password_hash: Some(hash),
             terms_accepted_at: None,
+            profile: None,
         };
         self.state.db.insert_user(&user, 0).await.expect("insert");
         id
