@@ -2,6 +2,8 @@ import { defineConfig } from "@playwright/test";
 
 // Sesame is started by scripts/test.sh (or `webServer` below when run alone) at this address.
 export const BASE_URL = process.env.SESAME_E2E_URL ?? "http://127.0.0.1:3100";
+// The second Sesame: phone numbers only, terms, profile fields, a low lockout threshold.
+export const PHONE_URL = process.env.SESAME_E2E_PHONE_URL ?? "http://127.0.0.1:3101";
 
 // Debian's Chromium: Playwright cannot download browsers on these machines.
 const launchOptions = {
@@ -56,6 +58,13 @@ export default defineConfig({
             command: "target/debug/sesame --config end2end/sesame-e2e.toml",
             cwd: "..",
             url: `${BASE_URL}/health`,
+            reuseExistingServer: true,
+            timeout: 60_000,
+          },
+          {
+            command: "target/debug/sesame --config end2end/sesame-e2e-phone.toml",
+            cwd: "..",
+            url: `${PHONE_URL}/health`,
             reuseExistingServer: true,
             timeout: 60_000,
           },
