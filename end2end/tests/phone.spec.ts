@@ -9,7 +9,8 @@ test.use({ baseURL: PHONE_URL });
 
 /** A Japanese mobile number no other test uses: national and E.164 forms. */
 function newPhone(): { national: string; e164: string } {
-  const digits = String(Math.floor(Math.random() * 1e8)).padStart(8, "0");
+  // 090 numbers continue with 1–9 in Japan's numbering plan.
+  const digits = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
   return {
     national: `090-${digits.slice(0, 4)}-${digits.slice(4)}`,
     e164: `+8190${digits}`,

@@ -160,8 +160,8 @@ async fn step<B: serde::de::DeserializeOwned>(
         };
         let ctx = Ctx::new(state, &parts.headers, &parts.extensions, Some(&flow));
         Ok::<_, AppError>(match run(&ctx, &mut flow, input).await? {
+            Ok(Next::Back { errors, .. }) | Err(errors) => rejected(&ctx, errors),
             Ok(next) => next_body(&next),
-            Err(errors) => rejected(&ctx, errors),
         })
     }
     .await;

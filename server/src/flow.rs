@@ -278,8 +278,15 @@ impl<'a> Ctx<'a> {
 }
 
 /// Where the engine sends the user after a step.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Next {
+    /// Back to an earlier screen with its errors (an address found taken once its code
+    /// proved it, for example).
+    Back {
+        screen: Screen,
+        errors: FormErrors,
+        values: Vec<(Field, String)>,
+    },
     /// The password screen of identifier-first sign-in.
     Password,
     /// The code entry screen.
@@ -308,6 +315,7 @@ impl Next {
     /// The screen path (or final location) of the next step.
     pub fn path(&self) -> &str {
         match self {
+            Next::Back { screen, .. } => screen.path,
             Next::Password => "/sign-in/password",
             Next::VerifyCode | Next::CodeResent => "/verify",
             Next::Register => "/register",
@@ -324,6 +332,7 @@ impl Next {
     /// The step's name in the Experience API.
     pub fn name(&self) -> &'static str {
         match self {
+            Next::Back { .. } => "back",
             Next::Password => "password",
             Next::VerifyCode | Next::CodeResent => "verify_code",
             Next::Register => "register",
@@ -473,6 +482,7 @@ pub fn hashing_error(e: crate::password::PasswordError) -> Result<UiError, AppEr
 }
 
 /// The screen a rejected form goes back to, with its memory key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Screen {
     pub key: &'static str,
     pub path: &'static str,
@@ -500,6 +510,24 @@ pub async fn answer(
             )
             .await?;
             Ok(go(Next::PasswordChanged.path(), Vec::new()))
+        }
+        Ok(Next::Back {
+            screen,
+            errors,
+            values,
+        }) => {
+            remember(
+                state,
+                flow,
+                &FormMemory {
+                    screen: screen.key.into(),
+                    errors,
+                    values,
+                    ..FormMemory::default()
+                },
+            )
+            .await?;
+            Ok(go(screen.path, Vec::new()))
         }
         Ok(Next::CodeResent) => {
             clear_memory(

@@ -197,8 +197,11 @@ async fn look_alike_identifiers_are_one_account() {
     s.authorize_public("").await;
     register_email(&mut s, "ＡＬＩＣＥ@example.com", "another long passphrase").await;
     let code = s.outbox_code("alice@example.com").await;
-    enter_code(&mut s, &code).await;
-    assert!(s.get("/verify").await.body.contains("already in use"));
+    let r = enter_code(&mut s, &code).await;
+    assert_eq!(r.location().as_deref(), Some("/register"));
+    let page = s.get("/register").await;
+    assert!(page.body.contains("already in use"), "{}", page.body);
+    assert!(page.body.contains("value=\"alice@example.com\""));
     assert_eq!(s.state.db.count("users").await.unwrap(), 1);
     // Usernames too: full-width and upper case fold to the same name.
     let mut u = TestServer::start().await;
@@ -925,6 +928,51 @@ type = "address"
         fields: Vec<server::config::ProfileFieldConfig>,
     }
     toml::from_str::<F>(text).expect("fields").fields
+}
+
+#[tokio::test]
+async fn a_verified_address_stays_verified_across_the_profile_step() {
+    let mut s = TestServer::start_with(|c| {
+        c.profile.fields = profile_fields();
+        c.experience.sign_up_identifiers = vec![server::config::IdentifierKind::Email];
+    })
+    .await;
+    s.authorize_public("").await;
+    s.submit(
+        "/register",
+        "/flow/register",
+        &[
+            ("email", "prof@example.com"),
+            ("new_password", "a fine long passphrase"),
+            ("confirm_password", "a fine long passphrase"),
+        ],
+    )
+    .await;
+    let code = s.outbox_code("prof@example.com").await;
+    assert_eq!(
+        enter_code(&mut s, &code).await.location().as_deref(),
+        Some("/continue")
+    );
+    let r = s
+        .post_json(
+            "/api/experience/profile",
+            json!({"fields": {"name.given_name": "Pro", "name.family_name": "Fil", "role": "dev"}}),
+        )
+        .await;
+    assert_eq!(r.json()["next"], "done", "{}", r.body);
+    assert_eq!(
+        s.outbox_count("prof@example.com").await,
+        1,
+        "no second code"
+    );
+    let user = s
+        .state
+        .db
+        .user_by_email("prof@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.email_verified, 1);
 }
 
 #[tokio::test]

@@ -197,9 +197,22 @@ pub async fn advance(ctx: &Ctx<'_>, flow: &mut Flow) -> StepResult {
             return super::verify_code::send(ctx, flow, next.clone(), CodePurpose::Register).await;
         }
     }
+    // What was verified so far is kept, whatever comes next.
+    save_progress(ctx.state, flow).await?;
     // The owner of the address learns it has an account: nobody else can get this far.
-    if let Some((_, error)) = uniqueness(ctx, &ids, Field::Identifier).await? {
-        return Ok(Err(FormErrors::form(error)));
+    // Back to the form, with the address, to sign in instead or use another one.
+    let primary = primary_field(&ctx.state.config.experience.sign_up_identifiers);
+    if let Some((field, error)) = uniqueness(ctx, &ids, primary).await? {
+        let value = ids
+            .iter()
+            .find(|i| Field::of_kind(i.kind) == field || field == primary)
+            .map(|i| i.value.clone())
+            .unwrap_or_default();
+        return Ok(Ok(Next::Back {
+            screen: SCREEN,
+            errors: FormErrors::field(field, error),
+            values: vec![(field, value)],
+        }));
     }
     if reg.profile.is_none() && !ctx.state.config.profile.fields.is_empty() {
         return Ok(Ok(Next::Continue));
