@@ -1,8 +1,13 @@
 // Codes by email through a real SMTP server, password reset, identifier-first sign-in and
 // the first-screen parameters, each with JavaScript off and hydrated.
 import { expect, test, type Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { waitForMail } from "./mail";
 import { emailOf, enterMailedCode, PASSWORD, register, settle, uniqueName } from "./helpers";
+
+const __dirname = path.dirname(fileURLToPath(import.meta.url));
 
 /** An authorization request of the public e2e client with extra parameters. */
 function authorizeUrl(extra: Record<string, string>): string {
@@ -143,4 +148,23 @@ test("registration errors are translated and keep what was typed", async ({ page
 test("the development outbox page is served in development", async ({ page }) => {
   await page.goto("/dev/outbox");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Development outbox");
+});
+
+test("an operator suspends an account: the user sees a clear page and gets no session", async ({ page }, info) => {
+  const username = await newAccount(page, info);
+  execFileSync("target/debug/sesame", ["--config", "end2end/sesame-e2e.toml", "user", "suspend", username], {
+    cwd: path.resolve(__dirname, "../.."),
+  });
+  await page.goto("/sign-in");
+  await settle(page, info);
+  await page.getByLabel("Username or email").fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page).toHaveURL(/\/suspended$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("This account is suspended");
+  await page.goto("/");
+  await expect(page.getByText(username)).toHaveCount(0);
+  execFileSync("target/debug/sesame", ["--config", "end2end/sesame-e2e.toml", "user", "reinstate", username], {
+    cwd: path.resolve(__dirname, "../.."),
+  });
 });

@@ -263,10 +263,13 @@ impl<'a> Ctx<'a> {
     /// The lockout subjects of an attempt on `id`: the identifier as typed (canonical), the
     /// account it names if any, and the client address.
     pub async fn subjects(&self, id: Option<&Identifier>) -> Result<Subjects, AppError> {
+        // An identifier without an account gets a stand-in subject, so that both cases do
+        // the same storage work and take the same time.
         let user = match id {
-            Some(id) => user_by_identifier(self.state, id)
-                .await?
-                .map(|u| format!("user:{}", u.id)),
+            Some(id) => Some(match user_by_identifier(self.state, id).await? {
+                Some(u) => format!("user:{}", u.id),
+                None => format!("user:none:{}", id.value),
+            }),
             None => None,
         };
         Ok(Subjects {

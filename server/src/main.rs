@@ -1,19 +1,81 @@
 //! `sesame [--config FILE]`: serves Sesame. Without `--config`, reads `sesame.toml` when it
 //! exists, else runs on the embedded defaults.
+//!
+//! `sesame [--config FILE] user suspend|reinstate IDENTIFIER`: operator commands on the same
+//! database (safe while the server runs).
 
 use server::config::Config;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
-fn config_path() -> Result<Option<PathBuf>, String> {
-    let mut args = std::env::args().skip(1);
-    match (args.next().as_deref(), args.next()) {
-        (None, _) => Ok(Some(PathBuf::from("sesame.toml")).filter(|p| p.exists())),
-        (Some("--config"), Some(path)) => Ok(Some(PathBuf::from(path))),
-        (Some("--help" | "-h"), _) => Err("usage: sesame [--config FILE]".into()),
-        _ => Err("usage: sesame [--config FILE]".into()),
+const USAGE: &str = "usage: sesame [--config FILE] [user suspend|reinstate IDENTIFIER]";
+
+/// What the command line asks for.
+enum Command {
+    Serve,
+    /// Suspend (`true`) or reinstate (`false`) the account named by an identifier.
+    Suspend(bool, String),
+}
+
+fn parse_args() -> Result<(Option<PathBuf>, Command), String> {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut path = None;
+    if args.first().map(String::as_str) == Some("--config") {
+        if args.len() < 2 {
+            return Err(USAGE.into());
+        }
+        path = Some(PathBuf::from(args.remove(1)));
+        args.remove(0);
     }
+    let path = path.or_else(|| Some(PathBuf::from("sesame.toml")).filter(|p| p.exists()));
+    let strs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let command = match strs.as_slice() {
+        [] => Command::Serve,
+        ["user", "suspend", id] => Command::Suspend(true, id.to_string()),
+        ["user", "reinstate", id] => Command::Suspend(false, id.to_string()),
+        _ => return Err(USAGE.into()),
+    };
+    Ok((path, command))
+}
+
+/// `user suspend|reinstate`: finds the account by username, email or phone number.
+async fn suspend(config: &Config, suspend: bool, raw: &str) -> Result<(), String> {
+    use server::config::IdentifierKind::*;
+    let db = server::db::Db::connect(&config.database_url(), 1)
+        .await
+        .map_err(|e| e.to_string())?;
+    let id = server::identifier::parse(
+        raw,
+        &[Username, Email, Phone],
+        &config.username_policy,
+        &config.experience.default_phone_region,
+    )
+    .map_err(|e| format!("`{raw}` is not a username, email address or phone number ({e})"))?;
+    let user = match id.kind {
+        Username => db.user_by_username(&id.value).await,
+        Email => db.user_by_email(&id.value).await,
+        Phone => db.user_by_phone(&id.value).await,
+    }
+    .map_err(|e| e.to_string())?
+    .ok_or_else(|| format!("no account for `{}`", id.value))?;
+    let at = suspend.then(server::crypto::now);
+    db.set_suspended(&user.id, at)
+        .await
+        .map_err(|e| e.to_string())?;
+    if suspend {
+        // A suspended user is signed out everywhere at once.
+        db.delete_user_sessions(&user.id)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    println!(
+        "{} {} ({})",
+        if suspend { "suspended" } else { "reinstated" },
+        id.value,
+        user.id
+    );
+    Ok(())
 }
 
 #[tokio::main]
@@ -34,8 +96,11 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), String> {
-    let path = config_path()?;
+    let (path, command) = parse_args()?;
     let config = Config::load(path.as_deref()).map_err(|e| e.to_string())?;
+    if let Command::Suspend(on, id) = command {
+        return suspend(&config, on, &id).await;
+    }
     let listen = config.server.listen;
     let grace = config.server.shutdown_grace_secs;
     let public_url = config.server.public_url.clone();

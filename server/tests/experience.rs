@@ -555,6 +555,30 @@ async fn suspended_accounts_see_a_clear_page_and_get_no_session() {
     let page = s.get("/suspended").await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(page.body.contains("suspended"));
+    // Suspending a signed-in user ends what they hold: session reuse and tokens.
+    s.state.db.set_suspended(&id, None).await.unwrap();
+    s.jar.clear();
+    s.authorize_public("").await;
+    s.sign_in("sam", "the right passphrase").await;
+    let done = s.get("/authorize/resume").await;
+    let tokens = s.exchange_public(&code_from(&done)).await.json();
+    s.state.db.set_suspended(&id, Some(2)).await.unwrap();
+    let info = s.userinfo(tokens["access_token"].as_str().unwrap()).await;
+    assert_eq!(info.status, StatusCode::UNAUTHORIZED);
+    let refreshed = s
+        .post_backchannel(
+            "/token",
+            None,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+                ("client_id", PUBLIC_CLIENT),
+            ],
+        )
+        .await;
+    assert_eq!(refreshed.status, StatusCode::BAD_REQUEST);
+    let again = s.authorize_public("&prompt=none").await;
+    assert!(again.location().unwrap().contains("error=login_required"));
 }
 
 #[tokio::test]

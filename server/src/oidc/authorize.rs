@@ -454,10 +454,12 @@ pub async fn current_session(
     let Some(session) = state.db.session(&token_hash(&id), now()).await? else {
         return Ok(None);
     };
+    // A suspended account's session no longer signs anyone in.
     Ok(state
         .db
         .user_by_id(&session.user_id)
         .await?
+        .filter(|user| user.suspended_at.is_none())
         .map(|user| (session, user)))
 }
 

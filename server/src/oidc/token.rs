@@ -237,7 +237,10 @@ async fn authorization_code(
         .db
         .user_by_id(&row.user_id)
         .await?
-        .ok_or(TokenError::InvalidGrant("the user no longer exists"))?;
+        .filter(|u| u.suspended_at.is_none())
+        .ok_or(TokenError::InvalidGrant(
+            "the user no longer exists or is suspended",
+        ))?;
     let grant = Grant {
         id: &row.grant_id,
         scope: &row.scope,
@@ -298,7 +301,10 @@ async fn refresh_token(
         .db
         .user_by_id(&row.user_id)
         .await?
-        .ok_or(TokenError::InvalidGrant("the user no longer exists"))?;
+        .filter(|u| u.suspended_at.is_none())
+        .ok_or(TokenError::InvalidGrant(
+            "the user no longer exists or is suspended",
+        ))?;
     let grant = Grant {
         id: &row.grant_id,
         scope: &scope,

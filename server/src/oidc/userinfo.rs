@@ -90,7 +90,13 @@ async fn lookup(
     if !scopes.contains(&"openid") {
         return Ok(Some(Err(())));
     }
-    let Some(user) = state.db.user_by_id(&row.user_id).await? else {
+    // A suspended account's tokens stop working at once.
+    let Some(user) = state
+        .db
+        .user_by_id(&row.user_id)
+        .await?
+        .filter(|u| u.suspended_at.is_none())
+    else {
         return Ok(None);
     };
     let mut body = serde_json::Map::new();
