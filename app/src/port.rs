@@ -12,7 +12,8 @@ pub enum FormSubmission {
         csrf: String,
         identifier: String,
         password: String,
-        /// `password`, `code`, or in identifier-first sign-in `continue` then `password_step`.
+        /// `password`, `code`, or in identifier-first sign-in `continue` then `password_step`
+        /// or `code_step`.
         method: String,
     },
     /// The registration form.

@@ -318,6 +318,8 @@ pub struct CodeConfig {
     pub resend_cooldown_secs: i64,
     /// Messages allowed per recipient within `send_window_secs`.
     pub max_sends: i64,
+    /// Messages allowed per client address within `send_window_secs`.
+    pub max_sends_per_address: i64,
     pub send_window_secs: i64,
 }
 
@@ -329,6 +331,7 @@ impl Default for CodeConfig {
             max_attempts: 10,
             resend_cooldown_secs: 60,
             max_sends: 10,
+            max_sends_per_address: 50,
             send_window_secs: 600,
         }
     }
@@ -585,8 +588,8 @@ pub struct LockoutConfig {
     pub ip_max_failures: i64,
     pub ip_window_secs: i64,
     pub ip_lock_secs: i64,
-    /// Take the client address from the first `X-Forwarded-For` entry (behind a proxy you
-    /// trust to set it), instead of the connection's peer.
+    /// Take the client address from the last `X-Forwarded-For` entry (the one appended by
+    /// the proxy in front, which you must trust), instead of the connection's peer.
     pub trust_forwarded_for: bool,
 }
 
@@ -902,7 +905,11 @@ impl Config {
         if !(1..=100).contains(&c.max_attempts) {
             return Err(key("codes.max_attempts", "must be between 1 and 100"));
         }
-        if c.max_sends < 1 || c.send_window_secs < 1 || c.resend_cooldown_secs < 0 {
+        if c.max_sends < 1
+            || c.max_sends_per_address < 1
+            || c.send_window_secs < 1
+            || c.resend_cooldown_secs < 0
+        {
             return Err(key("codes", "limits must be positive"));
         }
         let p = &self.password_policy;
@@ -1003,6 +1010,22 @@ impl Config {
                 "phone_number_verified",
                 "preferred_username",
                 "username",
+                "iss",
+                "aud",
+                "exp",
+                "iat",
+                "nbf",
+                "jti",
+                "nonce",
+                "auth_time",
+                "amr",
+                "acr",
+                "azp",
+                "sid",
+                "at_hash",
+                "c_hash",
+                "scope",
+                "client_id",
             ];
             if reserved.contains(&f.name.as_str()) {
                 return Err(key(
@@ -1174,6 +1197,15 @@ mod tests {
         assert!(load(&format!("{base}secret = \"\"")).is_err());
         assert!(load(&format!("{base}secret = \"long enough secret\"")).is_ok());
         assert!(load(&format!("{base}first_party = false")).is_err());
+    }
+
+    #[test]
+    fn profile_fields_cannot_shadow_token_claims() {
+        for name in ["iss", "nonce", "email", "sub"] {
+            let text = format!("[[profile.fields]]\nname = \"{name}\"\ntype = \"text\"");
+            assert!(load(&text).is_err(), "{name}");
+        }
+        assert!(load("[[profile.fields]]\nname = \"team\"\ntype = \"text\"").is_ok());
     }
 
     #[test]

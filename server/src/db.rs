@@ -531,6 +531,18 @@ impl Db {
             .rows_affected())
     }
 
+    /// Revokes every access and refresh token of a user.
+    pub async fn revoke_user_tokens(&self, user_id: &str, now: i64) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
     // ---- authorization codes ----
 
     /// Stores a new code.
@@ -765,7 +777,6 @@ impl Db {
             "authorization_codes",
             "tokens",
             "demo_sessions",
-            "verification_codes",
         ] {
             n += sqlx::query(&format!("DELETE FROM {table} WHERE expires_at <= $1"))
                 .bind(now)

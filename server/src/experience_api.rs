@@ -113,6 +113,15 @@ fn next_body(next: &Next) -> Response {
     response
 }
 
+/// Whether the body is declared JSON (which a cross-site form cannot send without a
+/// preflight).
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
 /// Runs one step for a JSON request: checks the origin and the flow, then answers.
 async fn step<B: serde::de::DeserializeOwned>(
     state: &AppState,
@@ -127,12 +136,7 @@ async fn step<B: serde::de::DeserializeOwned>(
             "cross-site request refused",
         );
     }
-    let is_json = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !is_json {
+    if !is_json(&parts.headers) {
         return error_body(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",

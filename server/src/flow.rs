@@ -70,6 +70,9 @@ pub struct Registration {
     /// Profile claims given at sign-up (`None` until the profile screen was answered).
     #[serde(default)]
     pub profile: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Every identifier given, with the field it was typed in.
+    #[serde(default)]
+    pub identifiers: Vec<(Field, Identifier)>,
 }
 
 /// Where a flow stands, kept server-side with the interaction.
@@ -92,6 +95,17 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Starts a new attempt at `event`: forgets any half-finished sign-in, reset or
+    /// registration, keeping only what the flow proved (verified addresses, the identifier).
+    pub fn begin(&mut self, event: Event) {
+        *self = Progress {
+            event,
+            identifier: self.identifier.take(),
+            verified: std::mem::take(&mut self.verified),
+            ..Progress::default()
+        };
+    }
+
     /// Whether `id` was proven in this flow.
     pub fn is_verified(&self, id: &Identifier) -> bool {
         self.verified.contains(id)
@@ -610,7 +624,7 @@ impl FlowPort for AppState {
             } => {
                 let screen = match method.as_str() {
                     "continue" => sign_in::IDENTIFIER_SCREEN,
-                    "password_step" => sign_in::PASSWORD_SCREEN,
+                    "password_step" | "code_step" => sign_in::PASSWORD_SCREEN,
                     _ => sign_in::SCREEN,
                 };
                 let values = vec![(Field::Identifier, keep(&identifier))];
@@ -622,7 +636,7 @@ impl FlowPort for AppState {
                     values,
                     Vec::new(),
                     async |ctx, flow| match method.as_str() {
-                        "code" => sign_in::send_code(ctx, flow, &identifier).await,
+                        "code" | "code_step" => sign_in::send_code(ctx, flow, &identifier).await,
                         "continue" => sign_in::identify(ctx, flow, &identifier).await,
                         _ => sign_in::password(ctx, flow, &identifier, &password).await,
                     },

@@ -8,15 +8,46 @@ use app::api::UiError;
 use unicode_normalization::UnicodeNormalization;
 
 /// An identifier in canonical form.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Identifier {
     pub kind: IdentifierKind,
     /// The canonical value: case-folded NFKC for usernames and emails (with the domain in
     /// ASCII), E.164 for phone numbers.
     pub value: String,
+    /// Where messages go: the email address as typed (NFKC, case kept: folding can turn one
+    /// mailbox into another, `straße` into `strasse`); empty means `value`.
+    #[serde(default)]
+    pub address: String,
 }
 
+/// Two identifiers are the same when their canonical values are.
+impl PartialEq for Identifier {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.value == other.value
+    }
+}
+
+impl Eq for Identifier {}
+
 impl Identifier {
+    /// An identifier from its canonical value.
+    pub fn new(kind: IdentifierKind, value: String) -> Identifier {
+        Identifier {
+            kind,
+            value,
+            address: String::new(),
+        }
+    }
+
+    /// The address messages are sent to.
+    pub fn delivery(&self) -> &str {
+        if self.address.is_empty() {
+            &self.value
+        } else {
+            &self.address
+        }
+    }
+
     /// The key the lockout counts failures under.
     pub fn lockout_key(&self) -> String {
         format!("id:{}", self.value)
@@ -121,12 +152,27 @@ pub fn parse(
             _ => UiError::IdentifierNotAccepted,
         });
     }
-    let value = match kind {
+    let canonical = match kind {
         IdentifierKind::Email => email(value)?,
         IdentifierKind::Phone => phone(value, region)?,
         IdentifierKind::Username => username(value, usernames)?,
     };
-    Ok(Identifier { kind, value })
+    let address = match kind {
+        IdentifierKind::Email => {
+            let typed: String = value.trim().nfkc().collect();
+            // The domain as stored (ASCII, lower case); the local part as typed.
+            match (typed.rsplit_once('@'), canonical.rsplit_once('@')) {
+                (Some((local, _)), Some((_, domain))) => format!("{local}@{domain}"),
+                _ => canonical.clone(),
+            }
+        }
+        _ => String::new(),
+    };
+    Ok(Identifier {
+        kind,
+        value: canonical,
+        address,
+    })
 }
 
 #[cfg(test)]
@@ -196,6 +242,10 @@ mod tests {
         ];
         let p = |v: &str| parse(v, &all, &policy(), "US");
         assert_eq!(p("Bob@X.example").unwrap().kind, IdentifierKind::Email);
+        // Looked up folded, mailed as typed: folding may name another mailbox.
+        let strasse = p("Straße@Example.com").unwrap();
+        assert_eq!(strasse.value, "strasse@example.com");
+        assert_eq!(strasse.delivery(), "Straße@example.com");
         assert_eq!(p("+44 20 7946 0958").unwrap().value, "+442079460958");
         assert_eq!(p("bob_1").unwrap().kind, IdentifierKind::Username);
         let email_only = parse("bob", &[IdentifierKind::Email], &policy(), "US");

@@ -30,8 +30,9 @@ impl Subjects {
     }
 }
 
-/// The client address of a request: the connection's peer, or the first
-/// `X-Forwarded-For` entry when the configuration trusts the proxy in front.
+/// The client address of a request: the connection's peer, or the last
+/// `X-Forwarded-For` entry (the one the trusted proxy in front appended; earlier entries
+/// come from the client and can be anything) when the configuration trusts that proxy.
 pub fn client_ip(
     config: &LockoutConfig,
     headers: &HeaderMap,
@@ -41,7 +42,7 @@ pub fn client_ip(
         if let Some(first) = headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
             .map(str::trim)
             .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
         {

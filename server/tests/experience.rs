@@ -201,7 +201,10 @@ async fn look_alike_identifiers_are_one_account() {
     assert_eq!(r.location().as_deref(), Some("/register"));
     let page = s.get("/register").await;
     assert!(page.body.contains("already in use"), "{}", page.body);
-    assert!(page.body.contains("value=\"alice@example.com\""));
+    assert!(
+        page.body.contains("value=\"ALICE@example.com\""),
+        "the address as typed"
+    );
     assert_eq!(s.state.db.count("users").await.unwrap(), 1);
     // Usernames too: full-width and upper case fold to the same name.
     let mut u = TestServer::start().await;
@@ -1140,4 +1143,182 @@ async fn existing_users_give_what_is_now_required_before_the_session_starts() {
         .unwrap();
     assert_eq!(ned.username.as_deref(), Some("ned"));
     assert_eq!(ned.profile_claims()["role"], "ops");
+}
+
+/// Parallel guesses cannot buy more tries than the limit: each attempt is reserved
+/// atomically before the comparison.
+#[tokio::test]
+async fn parallel_code_guesses_get_no_more_tries_than_the_limit() {
+    use tower::ServiceExt;
+    let mut s = TestServer::start().await;
+    s.post_json("/api/experience", json!({"event": "sign_in"}))
+        .await;
+    s.post_json(
+        "/api/experience/sign-in/code",
+        json!({"identifier": "race@example.com"}),
+    )
+    .await;
+    let code = s.outbox_code("race@example.com").await;
+    let cookies = s
+        .jar
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut tasks = Vec::new();
+    for i in 0..40u32 {
+        let guess = format!("{:06}", (code.parse::<u32>().unwrap() + 1 + i) % 1_000_000);
+        let req = axum::http::Request::post("/api/experience/code/verify")
+            .header("content-type", "application/json")
+            .header("cookie", cookies.clone())
+            .body(axum::body::Body::from(json!({"code": guess}).to_string()))
+            .unwrap();
+        tasks.push(tokio::spawn(s.app.clone().oneshot(req)));
+    }
+    let mut invalid = 0;
+    for t in tasks {
+        let response = t.await.unwrap().unwrap();
+        let bytes = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        if body["error"] == "code_invalid" {
+            invalid += 1;
+        }
+    }
+    assert!(
+        invalid <= 10,
+        "{invalid} wrong guesses were compared, the limit is 10"
+    );
+    // The right code is refused too now: the tries are used up.
+    let r = s
+        .post_json("/api/experience/code/verify", json!({"code": code}))
+        .await;
+    assert_eq!(r.json()["error"], "code_attempts_exceeded", "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_password_reset_revokes_the_apps_tokens() {
+    let mut s = TestServer::start().await;
+    s.create_user(
+        Some("rita"),
+        Some("rita@example.com"),
+        None,
+        "the old passphrase",
+    )
+    .await;
+    s.authorize_public("").await;
+    s.sign_in("rita", "the old passphrase").await;
+    let done = s.get("/authorize/resume").await;
+    let tokens = s.exchange_public(&code_from(&done)).await.json();
+    s.jar.clear();
+    s.post_json("/api/experience", json!({"event": "reset_password"}))
+        .await;
+    s.post_json(
+        "/api/experience/reset-password",
+        json!({"identifier": "rita@example.com"}),
+    )
+    .await;
+    let code = s.outbox_code("rita@example.com").await;
+    let r = s
+        .post_json("/api/experience/code/verify", json!({"code": code}))
+        .await;
+    assert_eq!(r.json()["next"], "new_password");
+    let r = s
+        .post_json(
+            "/api/experience/reset-password/new",
+            json!({"password": "a new passphrase"}),
+        )
+        .await;
+    assert_eq!(r.json()["next"], "password_changed");
+    let refreshed = s
+        .post_backchannel(
+            "/token",
+            None,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+                ("client_id", PUBLIC_CLIENT),
+            ],
+        )
+        .await;
+    assert_eq!(refreshed.status, StatusCode::BAD_REQUEST);
+    let info = s.userinfo(tokens["access_token"].as_str().unwrap()).await;
+    assert_eq!(info.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_code_works_only_for_the_purpose_it_was_sent_for() {
+    let mut s = TestServer::start().await;
+    s.create_user(
+        Some("pat"),
+        Some("pat@example.com"),
+        None,
+        "a fine long passphrase",
+    )
+    .await;
+    s.post_json("/api/experience", json!({"event": "sign_in"}))
+        .await;
+    s.post_json(
+        "/api/experience/sign-in/code",
+        json!({"identifier": "pat@example.com"}),
+    )
+    .await;
+    let sign_in_code = s.outbox_code("pat@example.com").await;
+    // Within the cool-down, a reset for the same address keeps the sign-in code standing.
+    let r = s
+        .post_json(
+            "/api/experience/reset-password",
+            json!({"identifier": "pat@example.com"}),
+        )
+        .await;
+    assert_eq!(r.json()["error"], "resend_wait");
+    let r = s
+        .post_json("/api/experience/code/verify", json!({"code": sign_in_code}))
+        .await;
+    assert_eq!(r.json()["error"], "code_expired", "{}", r.body);
+}
+
+#[tokio::test]
+async fn register_only_mode_offers_no_code_sign_in() {
+    let mut s =
+        TestServer::start_with(|c| c.experience.mode = server::config::SignInMode::Register).await;
+    s.create_user(
+        Some("reg"),
+        Some("reg@example.com"),
+        None,
+        "a fine long passphrase",
+    )
+    .await;
+    s.post_json("/api/experience", json!({"event": "sign_in"}))
+        .await;
+    let r = s
+        .post_json(
+            "/api/experience/sign-in/code",
+            json!({"identifier": "reg@example.com"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(s.outbox_count("reg@example.com").await, 0);
+}
+
+#[test]
+fn the_client_address_behind_a_proxy_is_the_one_the_proxy_appended() {
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert("x-forwarded-for", "6.6.6.6, 203.0.113.7".parse().unwrap());
+    let trusted = server::config::LockoutConfig {
+        trust_forwarded_for: true,
+        ..Default::default()
+    };
+    let ext = axum::http::Extensions::new();
+    assert_eq!(
+        server::lockout::client_ip(&trusted, &headers, &ext),
+        "ip:203.0.113.7"
+    );
+    let untrusted = server::config::LockoutConfig::default();
+    assert_eq!(
+        server::lockout::client_ip(&untrusted, &headers, &ext),
+        "ip:unknown"
+    );
 }

@@ -63,6 +63,12 @@ pub fn SignInScreen(env: PageEnv, state: SignInState) -> impl IntoView {
         (_, false) => ("code", Msg::SendCodeSubmit),
     };
     let offer_code = state.code && state.password && !code_kinds.is_empty();
+    // The password step names itself, so that errors come back to it.
+    let code_method = if step == SignInStep::Password {
+        "code_step"
+    } else {
+        "code"
+    };
     let code_label = match code_kinds.as_slice() {
         [IdentifierKind::Email] => Msg::EmailMeACode,
         [IdentifierKind::Phone] => Msg::TextMeACode,
@@ -93,7 +99,7 @@ pub fn SignInScreen(env: PageEnv, state: SignInState) -> impl IntoView {
                     {l.text(primary.1)}
                 </button>
                 {(offer_code && step != SignInStep::Identifier).then(|| view! {
-                    <button type="submit" class="button button-secondary" name="method" value="code">
+                    <button type="submit" class="button button-secondary" name="method" value=code_method>
                         {l.text(code_label)}
                     </button>
                 })}

@@ -81,17 +81,28 @@ impl Db {
         .await?)
     }
 
-    /// Counts one wrong entry.
-    pub async fn code_failed(&self, interaction_hash: &str, recipient: &str) -> Result<()> {
-        sqlx::query(
+    /// Reserves one attempt at the code: false when its attempts are used up, or it is
+    /// used or expired. Atomic, so concurrent requests cannot exceed `max`.
+    pub async fn reserve_code_attempt(
+        &self,
+        interaction_hash: &str,
+        recipient: &str,
+        max: i64,
+        now: i64,
+    ) -> Result<bool> {
+        Ok(sqlx::query(
             "UPDATE verification_codes SET failures = failures + 1 \
-             WHERE interaction_hash = $1 AND recipient = $2",
+             WHERE interaction_hash = $1 AND recipient = $2 AND failures < $3 \
+             AND used_at IS NULL AND expires_at > $4",
         )
         .bind(interaction_hash)
         .bind(recipient)
+        .bind(max)
+        .bind(now)
         .execute(&self.pool)
-        .await?;
-        Ok(())
+        .await?
+        .rows_affected()
+            == 1)
     }
 
     /// Marks the code used. False when another request used it first.

@@ -61,28 +61,30 @@ pub async fn submit(ctx: &Ctx<'_>, flow: &mut Flow, form: &RegisterForm) -> Step
     if !x.registration_enabled() {
         return Ok(Err(FormErrors::form(UiError::FormExpired)));
     }
+    flow.progress.begin(Event::Register);
     let mut errors = FormErrors::default();
-    let mut ids: Vec<Identifier> = Vec::new();
+    // Each identifier with the field it was typed in.
+    let mut ids: Vec<(Field, Identifier)> = Vec::new();
     let primary = primary_field(&x.sign_up_identifiers);
     let parse = |raw: &str, kinds: &[IdentifierKind]| {
         identifier::parse(raw, kinds, &config.username_policy, &x.default_phone_region)
     };
     match parse(form.raw(primary), &x.sign_up_identifiers) {
-        Ok(id) => ids.push(id),
+        Ok(id) => ids.push((primary, id)),
         Err(e) => errors.fields.push((primary, e)),
     }
     for kind in &x.secondary_identifiers {
-        if ids.iter().any(|i| i.kind == *kind) {
+        if ids.iter().any(|(_, i)| i.kind == *kind) {
             continue;
         }
         let field = Field::of_kind(*kind);
         match parse(form.raw(field), &[*kind]) {
-            Ok(id) => ids.push(id),
+            Ok(id) => ids.push((field, id)),
             Err(e) => errors.fields.push((field, e)),
         }
     }
     if x.sign_up_password {
-        let personal: Vec<&str> = ids.iter().map(|i| i.value.as_str()).collect();
+        let personal: Vec<&str> = ids.iter().map(|(_, i)| i.value.as_str()).collect();
         match password_policy::check(&config.password_policy, &form.new_password, &personal) {
             Ok(()) => errors.check(
                 Field::ConfirmPassword,
@@ -94,21 +96,19 @@ pub async fn submit(ctx: &Ctx<'_>, flow: &mut Flow, form: &RegisterForm) -> Step
     if config.terms.policy != TermsPolicy::Automatic && !form.terms {
         errors.fields.push((Field::Terms, UiError::TermsRequired));
     }
-    let take = |kind| ids.iter().find(|i| i.kind == kind).map(|i| i.value.clone());
+    let take = |kind| {
+        ids.iter()
+            .find(|(_, i)| i.kind == kind)
+            .map(|(_, i)| i.value.clone())
+    };
     let username = take(IdentifierKind::Username);
-    if let Some(u) = &username {
-        if errors.of(Field::Username).is_none() && ctx.state.db.user_by_username(u).await?.is_some()
-        {
-            let field = if primary == Field::Identifier {
-                primary
-            } else {
-                Field::Username
-            };
-            errors.fields.push((field, UiError::UsernameTaken));
+    if let Some((field, u)) = ids.iter().find(|(_, i)| i.kind == IdentifierKind::Username) {
+        if errors.of(*field).is_none() && ctx.state.db.user_by_username(&u.value).await?.is_some() {
+            errors.fields.push((*field, UiError::UsernameTaken));
         }
     }
     if !x.verify_identifiers {
-        if let Some(e) = uniqueness(ctx, &ids, primary).await? {
+        if let Some(e) = uniqueness(ctx, &ids).await? {
             errors.fields.push(e);
         }
     }
@@ -131,18 +131,19 @@ pub async fn submit(ctx: &Ctx<'_>, flow: &mut Flow, form: &RegisterForm) -> Step
         password_hash,
         terms_accepted: form.terms || config.terms.policy == TermsPolicy::Automatic,
         profile: None,
+        identifiers: ids,
     });
     save_progress(ctx.state, flow).await?;
     advance(ctx, flow).await
 }
 
-/// Whether an email address or phone number of `ids` already has an account.
+/// Whether an email address or phone number of `ids` already has an account: the field
+/// it was typed in, and the error.
 async fn uniqueness(
     ctx: &Ctx<'_>,
-    ids: &[Identifier],
-    primary: Field,
+    ids: &[(Field, Identifier)],
 ) -> Result<Option<(Field, UiError)>, crate::error::AppError> {
-    for id in ids {
+    for (field, id) in ids {
         let (taken, error) = match id.kind {
             IdentifierKind::Email => (
                 ctx.state.db.user_by_email(&id.value).await?.is_some(),
@@ -155,19 +156,7 @@ async fn uniqueness(
             IdentifierKind::Username => continue,
         };
         if taken {
-            let field = if primary == Field::Identifier
-                && ctx
-                    .state
-                    .config
-                    .experience
-                    .sign_up_identifiers
-                    .contains(&id.kind)
-            {
-                primary
-            } else {
-                Field::of_kind(id.kind)
-            };
-            return Ok(Some((field, error)));
+            return Ok(Some((*field, error)));
         }
     }
     Ok(None)
@@ -179,19 +168,12 @@ pub async fn advance(ctx: &Ctx<'_>, flow: &mut Flow) -> StepResult {
     let Some(reg) = flow.progress.registration.clone() else {
         return Ok(Err(FormErrors::form(UiError::FormExpired)));
     };
-    let ids: Vec<Identifier> = [
-        reg.email.clone().map(|value| Identifier {
-            kind: IdentifierKind::Email,
-            value,
-        }),
-        reg.phone.clone().map(|value| Identifier {
-            kind: IdentifierKind::Phone,
-            value,
-        }),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let ids: Vec<Identifier> = reg
+        .identifiers
+        .iter()
+        .map(|(_, i)| i.clone())
+        .filter(Identifier::reachable)
+        .collect();
     if ctx.state.config.experience.verify_identifiers {
         if let Some(next) = ids.iter().find(|i| !flow.progress.is_verified(i)) {
             return super::verify_code::send(ctx, flow, next.clone(), CodePurpose::Register).await;
@@ -201,17 +183,16 @@ pub async fn advance(ctx: &Ctx<'_>, flow: &mut Flow) -> StepResult {
     save_progress(ctx.state, flow).await?;
     // The owner of the address learns it has an account: nobody else can get this far.
     // Back to the form, with the address, to sign in instead or use another one.
-    let primary = primary_field(&ctx.state.config.experience.sign_up_identifiers);
-    if let Some((field, error)) = uniqueness(ctx, &ids, primary).await? {
-        let value = ids
+    if let Some((field, error)) = uniqueness(ctx, &reg.identifiers).await? {
+        let values = reg
+            .identifiers
             .iter()
-            .find(|i| Field::of_kind(i.kind) == field || field == primary)
-            .map(|i| i.value.clone())
-            .unwrap_or_default();
+            .map(|(f, i)| (*f, i.delivery().to_string()))
+            .collect();
         return Ok(Ok(Next::Back {
             screen: SCREEN,
             errors: FormErrors::field(field, error),
-            values: vec![(field, value)],
+            values,
         }));
     }
     if reg.profile.is_none() && !ctx.state.config.profile.fields.is_empty() {

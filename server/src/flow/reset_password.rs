@@ -79,8 +79,9 @@ pub async fn new_password(
         Err(e) => return Ok(Err(FormErrors::form(hashing_error(e)?))),
     };
     ctx.state.db.set_password(&user.id, &hash, now()).await?;
-    // Whoever knew the old password is signed out everywhere.
+    // Whoever knew the old password is signed out everywhere, and apps' tokens end.
     ctx.state.db.delete_user_sessions(&user.id).await?;
+    ctx.state.db.revoke_user_tokens(&user.id, now()).await?;
     let subjects = ctx.subjects(flow.progress.identifier.as_ref()).await?;
     crate::lockout::succeeded(&ctx.state.db, &subjects).await?;
     flow.progress = Progress::default();

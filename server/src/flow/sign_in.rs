@@ -57,6 +57,7 @@ pub async fn password(ctx: &Ctx<'_>, flow: &mut Flow, raw: &str, password: &str)
     if !ctx.state.config.experience.sign_in_enabled() {
         return Ok(Err(FormErrors::form(UiError::InvalidCredentials)));
     }
+    flow.progress.begin(super::Event::SignIn);
     let mut errors = FormErrors::default();
     let id = match parse(ctx, raw, SignInMethod::Password) {
         Ok(id) => Some(id),
@@ -103,6 +104,10 @@ pub async fn password(ctx: &Ctx<'_>, flow: &mut Flow, raw: &str, password: &str)
 /// to the first method configured for its kind. Nothing here depends on whether the account
 /// exists.
 pub async fn identify(ctx: &Ctx<'_>, flow: &mut Flow, raw: &str) -> StepResult {
+    if !ctx.state.config.experience.sign_in_enabled() {
+        return Ok(Err(FormErrors::form(UiError::FormExpired)));
+    }
+    flow.progress.begin(super::Event::SignIn);
     let kinds = ctx.state.config.experience.sign_in_kinds();
     if let Err(e) = rules::identifier(raw) {
         return Ok(Err(FormErrors::field(Field::Identifier, e)));
@@ -129,10 +134,13 @@ pub async fn identify(ctx: &Ctx<'_>, flow: &mut Flow, raw: &str) -> StepResult {
 /// Sends a sign-in code. The code goes out whether or not an account exists: what happens
 /// after it is verified depends on that, and only the owner of the address sees it.
 pub async fn send_code(ctx: &Ctx<'_>, flow: &mut Flow, raw: &str) -> StepResult {
+    if !ctx.state.config.experience.sign_in_enabled() {
+        return Ok(Err(FormErrors::form(UiError::FormExpired)));
+    }
     let id = match parse(ctx, raw, SignInMethod::Code) {
         Ok(id) => id,
         Err(e) => return Ok(Err(e)),
     };
-    flow.progress.event = super::Event::SignIn;
+    flow.progress.begin(super::Event::SignIn);
     super::verify_code::send(ctx, flow, id, CodePurpose::SignIn).await
 }

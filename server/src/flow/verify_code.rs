@@ -47,7 +47,6 @@ pub async fn send(
     let state = ctx.state;
     let c = &state.config.codes;
     let now = now();
-    let field = Field::Identifier;
     if let Err(locked) = lockout::check(&state.db, &ctx.subjects(Some(&to)).await?).await? {
         return Ok(Err(FormErrors::form(locked)));
     }
@@ -61,18 +60,19 @@ pub async fn send(
             return Ok(Err(FormErrors::form(UiError::ResendWait { seconds: wait })));
         }
     }
-    let (sent, oldest) = state
-        .db
-        .sends_since(&to.value, now - c.send_window_secs)
-        .await?;
-    if sent >= c.max_sends {
-        let minutes = (oldest.unwrap_or(now) + c.send_window_secs - now + 59) / 60;
-        return Ok(Err(FormErrors::field(
-            field,
-            UiError::SendLimit {
+    // Per recipient (no mailbox is flooded) and per client address (no one pays for
+    // messages to numbers they cycle through).
+    for (key, limit) in [
+        (to.value.as_str(), c.max_sends),
+        (ctx.ip.as_str(), c.max_sends_per_address),
+    ] {
+        let (sent, oldest) = state.db.sends_since(key, now - c.send_window_secs).await?;
+        if sent >= limit {
+            let minutes = (oldest.unwrap_or(now) + c.send_window_secs - now + 59) / 60;
+            return Ok(Err(FormErrors::form(UiError::SendLimit {
                 minutes: minutes.max(1),
-            },
-        )));
+            })));
+        }
     }
     let digits = c.digits;
     let code: String = {
@@ -93,8 +93,9 @@ pub async fn send(
         )
         .await?;
     state.db.record_send(&to.value, now).await?;
+    state.db.record_send(&ctx.ip, now).await?;
     let message = code_message(
-        &to.value,
+        to.delivery(),
         to.kind == IdentifierKind::Phone,
         purpose,
         &code,
@@ -141,6 +142,10 @@ pub async fn verify(ctx: &Ctx<'_>, flow: &mut Flow, code: &str) -> StepResult {
     let Some(record) = state.db.verification_code(&flow.id_hash, &to.value).await? else {
         return Ok(Err(FormErrors::field(Field::Code, UiError::CodeExpired)));
     };
+    // A code works only for what its message said it was for.
+    if record.purpose != purpose_name(flow.progress.code_purpose) {
+        return Ok(Err(FormErrors::field(Field::Code, UiError::CodeExpired)));
+    }
     if record.failures >= c.max_attempts {
         return Ok(Err(FormErrors::field(
             Field::Code,
@@ -151,8 +156,19 @@ pub async fn verify(ctx: &Ctx<'_>, flow: &mut Flow, code: &str) -> StepResult {
     if record.used_at.is_some() || record.expires_at <= now {
         return Ok(Err(FormErrors::field(Field::Code, UiError::CodeExpired)));
     }
+    // Each attempt is reserved before the comparison, atomically, so parallel requests
+    // cannot get more tries than the limit.
+    if !state
+        .db
+        .reserve_code_attempt(&flow.id_hash, &to.value, c.max_attempts, now)
+        .await?
+    {
+        return Ok(Err(FormErrors::field(
+            Field::Code,
+            UiError::CodeAttemptsExceeded,
+        )));
+    }
     if !ct_eq(&record.code_mac, &code_mac(ctx, flow, &to.value, &code)) {
-        state.db.code_failed(&flow.id_hash, &to.value).await?;
         lockout::failed(&state.db, &state.config.lockout, &subjects).await?;
         let error = if record.failures + 1 >= c.max_attempts {
             UiError::CodeAttemptsExceeded

@@ -407,7 +407,10 @@ async fn issue<'a>(
     if let Some(nonce) = grant.nonce {
         claims.insert("nonce".into(), json!(nonce));
     }
-    claims.extend(user_claims(user, &scopes));
+    // The token's own claims always win over user data of the same name.
+    for (name, value) in user_claims(user, &scopes) {
+        claims.entry(name).or_insert(value);
+    }
     let id_token = state
         .keys
         .sign(&client.id_token_signed_response_alg, "JWT", claims)

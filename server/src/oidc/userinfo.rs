@@ -101,6 +101,8 @@ async fn lookup(
     };
     let mut body = serde_json::Map::new();
     body.insert("sub".into(), json!(user.id));
-    body.extend(user_claims(&user, &scopes));
+    for (name, value) in user_claims(&user, &scopes) {
+        body.entry(name).or_insert(value);
+    }
     Ok(Some(Ok(serde_json::Value::Object(body))))
 }

@@ -181,12 +181,13 @@ impl TestServer {
         self.post_form(action, &all).await
     }
 
-    /// The code in the newest outbox message to `to`.
+    /// The code in the newest outbox message to `to` (compared without case: messages go
+    /// to the address as typed).
     pub async fn outbox_code(&self, to: &str) -> String {
         let messages = self.state.db.outbox(100).await.expect("outbox");
         let m = messages
             .iter()
-            .find(|m| m.recipient == to)
+            .find(|m| m.recipient.to_lowercase() == to.to_lowercase())
             .unwrap_or_else(|| panic!("no message to {to}"));
         six_digits(&m.body).expect("a code in the message")
     }
@@ -194,7 +195,10 @@ impl TestServer {
     /// Messages stored for `to`.
     pub async fn outbox_count(&self, to: &str) -> usize {
         let messages = self.state.db.outbox(1000).await.expect("outbox");
-        messages.iter().filter(|m| m.recipient == to).count()
+        messages
+            .iter()
+            .filter(|m| m.recipient.to_lowercase() == to.to_lowercase())
+            .count()
     }
 
     /// Creates a user directly in storage (fixtures for sign-in tests).
