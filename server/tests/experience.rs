@@ -569,15 +569,7 @@ async fn suspended_accounts_see_a_clear_page_and_get_no_session() {
     let info = s.userinfo(tokens["access_token"].as_str().unwrap()).await;
     assert_eq!(info.status, StatusCode::UNAUTHORIZED);
     let refreshed = s
-        .post_backchannel(
-            "/token",
-            None,
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-                ("client_id", PUBLIC_CLIENT),
-            ],
-        )
+        .refresh_public(tokens["refresh_token"].as_str().unwrap())
         .await;
     assert_eq!(refreshed.status, StatusCode::BAD_REQUEST);
     let again = s.authorize_public("&prompt=none").await;
@@ -1233,15 +1225,7 @@ async fn a_password_reset_revokes_the_apps_tokens() {
         .await;
     assert_eq!(r.json()["next"], "password_changed");
     let refreshed = s
-        .post_backchannel(
-            "/token",
-            None,
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-                ("client_id", PUBLIC_CLIENT),
-            ],
-        )
+        .refresh_public(tokens["refresh_token"].as_str().unwrap())
         .await;
     assert_eq!(refreshed.status, StatusCode::BAD_REQUEST);
     let info = s.userinfo(tokens["access_token"].as_str().unwrap()).await;

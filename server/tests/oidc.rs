@@ -598,15 +598,7 @@ async fn a_narrower_refresh_keeps_the_grant_and_lowercase_schemes_work() {
         "no ID token without openid"
     );
     let again = s
-        .post_backchannel(
-            "/token",
-            None,
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", narrow["refresh_token"].as_str().unwrap()),
-                ("client_id", PUBLIC_CLIENT),
-            ],
-        )
+        .refresh_public(narrow["refresh_token"].as_str().unwrap())
         .await;
     assert_eq!(
         again.status,

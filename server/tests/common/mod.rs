@@ -263,6 +263,20 @@ impl TestServer {
         .await
     }
 
+    /// Redeems a refresh token as the public client.
+    pub async fn refresh_public(&mut self, refresh_token: &str) -> Answer {
+        self.post_backchannel(
+            "/token",
+            None,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+                ("client_id", PUBLIC_CLIENT),
+            ],
+        )
+        .await
+    }
+
     pub async fn userinfo(&mut self, access_token: &str) -> Answer {
         let req = Request::get("/userinfo")
             .header(header::AUTHORIZATION, format!("Bearer {access_token}"))
