@@ -4,6 +4,8 @@ import { defineConfig } from "@playwright/test";
 export const BASE_URL = process.env.SESAME_E2E_URL ?? "http://127.0.0.1:3100";
 // The second Sesame: phone numbers only, terms, profile fields, a low lockout threshold.
 export const PHONE_URL = process.env.SESAME_E2E_PHONE_URL ?? "http://127.0.0.1:3101";
+// The built theme gallery (target/gallery), served as static files.
+export const GALLERY_URL = "http://127.0.0.1:3102";
 
 // Debian's Chromium: Playwright cannot download browsers on these machines.
 const launchOptions = {
@@ -35,8 +37,10 @@ export default defineConfig({
   },
   // Every flow runs twice: as a server-rendered page without JavaScript, and hydrated.
   projects: [
-    { name: "no-js", use: { javaScriptEnabled: false } },
-    { name: "hydrated", use: { javaScriptEnabled: true } },
+    { name: "no-js", use: { javaScriptEnabled: false }, testIgnore: /gallery\.spec\.ts/ },
+    { name: "hydrated", use: { javaScriptEnabled: true }, testIgnore: /gallery\.spec\.ts/ },
+    // The theme gallery is a client-rendered app (Trunk); it needs JavaScript.
+    { name: "gallery", use: { javaScriptEnabled: true, baseURL: GALLERY_URL }, testMatch: /gallery\.spec\.ts/ },
   ],
   // Started in this order, each once the one before is up; commands run in this directory
   // unless they set `cwd`.
@@ -50,6 +54,13 @@ export default defineConfig({
       reuseExistingServer: false,
       timeout: 10_000,
       gracefulShutdown: { signal: "SIGTERM", timeout: 2_000 },
+    },
+    {
+      name: "Gallery",
+      command: "/usr/bin/python3 ../scripts/lib/spa_server.py 3102 ../target/gallery",
+      url: `${GALLERY_URL}/index.html`,
+      reuseExistingServer: false,
+      timeout: 10_000,
     },
     ...(process.env.SESAME_E2E_URL
       ? []

@@ -13,6 +13,9 @@ pub struct PageEnv {
     pub csrf: String,
     /// The path of the current page, for the language picker to come back to.
     pub path: String,
+    /// The look: the operator's branding for this application (or the default).
+    #[serde(default)]
+    pub branding: Branding,
 }
 
 impl PageEnv {
@@ -22,8 +25,73 @@ impl PageEnv {
             locale,
             csrf: String::new(),
             path: "/sign-in".into(),
+            branding: Branding::default(),
         }
     }
+}
+
+/// Which colour scheme the pages use.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColorScheme {
+    /// The user's system preference.
+    #[default]
+    Auto,
+    Light,
+    Dark,
+}
+
+impl ColorScheme {
+    /// The value of `data-theme`, when forced.
+    pub fn forced(self) -> Option<&'static str> {
+        match self {
+            ColorScheme::Auto => None,
+            ColorScheme::Light => Some("light"),
+            ColorScheme::Dark => Some("dark"),
+        }
+    }
+}
+
+/// The page layout.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PageLayout {
+    /// One centred card.
+    #[default]
+    Centered,
+    /// A side panel (brand, custom content) beside the card.
+    Split,
+}
+
+impl PageLayout {
+    /// The value of `data-layout` on `<body>`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PageLayout::Centered => "centered",
+            PageLayout::Split => "split",
+        }
+    }
+}
+
+/// The operator's branding, resolved for one page (organisation > application > default).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Branding {
+    /// The brand's name next to the logo (the product name when absent).
+    pub name: Option<String>,
+    pub logo_url: Option<String>,
+    /// Shown instead of `logo_url` in the dark colour scheme.
+    pub logo_dark_url: Option<String>,
+    pub favicon_url: Option<String>,
+    pub color_scheme: ColorScheme,
+    pub layout: PageLayout,
+    /// Style sheet text (custom properties from the colours, then the operator's CSS),
+    /// checked at start-up; injected after the base stylesheet.
+    pub css: String,
+    pub support_url: Option<String>,
+    /// A short text shown on the sign-in screens (plain text, never markup).
+    pub content: Option<String>,
+    /// Extra links on the sign-in screens: `(label, url)`.
+    pub links: Vec<(String, String)>,
 }
 
 /// The application that started the sign-in, as shown to the user.

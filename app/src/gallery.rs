@@ -49,6 +49,12 @@ fn FixtureView() -> impl IntoView {
         } else {
             "ltr"
         };
+        // An example theme of docs/themes (`?theme=brand`), and the layout variant.
+        let theme = query
+            .read()
+            .get("theme")
+            .filter(|t| ["brand", "dark-only", "dense"].contains(&t.as_str()));
+        let split = query.read().get("layout").as_deref() == Some("split");
         let screen = fixtures::screens()
             .into_iter()
             .find(|(name, _)| *name == id)
@@ -56,16 +62,22 @@ fn FixtureView() -> impl IntoView {
         match screen {
             None => view! { <p>"No such screen."</p> }.into_any(),
             Some(screen) => {
-                let frames = ["light", "dark"].map(|theme| {
-                    let page = fixtures::page(screen.clone(), locale);
+                let frames = ["light", "dark"].map(|scheme| {
+                    let mut page = fixtures::page(screen.clone(), locale);
+                    if split {
+                        page.env.branding.layout = crate::api::PageLayout::Split;
+                        page.env.branding.content = Some("Sign in once for every Acme app.".into());
+                    }
                     view! {
-                        <section class="gallery-frame" data-theme=theme dir=dir lang=locale.tag()>
-                            <h2 class="gallery-frame-title">{format!("{id} · {theme} · {} · {dir}", locale.tag())}</h2>
+                        <section class="gallery-frame" data-theme=scheme dir=dir lang=locale.tag()>
+                            <h2 class="gallery-frame-title">{format!("{id} · {scheme} · {} · {dir}", locale.tag())}</h2>
                             <ScreenView page/>
                         </section>
                     }
                 });
-                view! { <div class="gallery-frames">{frames.into_iter().collect_view()}</div> }
+                let sheet = theme
+                    .map(|t| view! { <link rel="stylesheet" href=format!("/themes/{t}.css")/> });
+                view! { {sheet} <div class="gallery-frames">{frames.into_iter().collect_view()}</div> }
                     .into_any()
             }
         }

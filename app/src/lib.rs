@@ -39,17 +39,30 @@ pub fn shell(options: LeptosOptions, page: Page) -> impl IntoView {
     // text); the title is our own translated text, escaped all the same.
     let title = title.replace('&', "&amp;").replace('<', "&lt;");
     let auto_post = matches!(page.screen, api::Screen::FormPost(_));
+    let branding = page.env.branding.clone();
+    let favicon = branding
+        .favicon_url
+        .clone()
+        .unwrap_or_else(|| "/favicon.svg".into());
+    let theme = branding.color_scheme.forced();
+    // The operator's CSS was checked at start-up (no `</style`, no `@import`, no script
+    // URLs); it goes after the base stylesheet, under the page's CSP nonce.
+    let css = (!branding.css.is_empty()).then(|| {
+        let nonce = leptos::nonce::use_nonce();
+        view! { <style nonce=nonce inner_html=branding.css.clone()></style> }
+    });
     view! {
         <!DOCTYPE html>
-        <html lang=locale.tag() dir=locale.dir()>
+        <html lang=locale.tag() dir=locale.dir() data-theme=theme>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <meta name="referrer" content="same-origin"/>
                 <title inner_html=title></title>
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="icon" href=favicon/>
                 <link rel="stylesheet" href="/pkg/sesame.css"/>
+                {css}
                 <HydrationScripts options islands=true/>
             </head>
             <body>

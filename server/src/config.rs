@@ -41,6 +41,7 @@ pub struct Config {
     pub username_policy: UsernamePolicyConfig,
     pub terms: TermsConfig,
     pub profile: ProfileConfig,
+    pub branding: BrandingConfig,
     pub lockout: LockoutConfig,
     pub dev: DevConfig,
     pub demo: DemoConfig,
@@ -529,6 +530,43 @@ impl Default for TermsConfig {
     }
 }
 
+/// `[branding]` (and `[clients.branding]`): the look of the screens. Every key is optional;
+/// an application's values win over the default's.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct BrandingConfig {
+    /// The name next to the logo.
+    pub name: Option<String>,
+    /// `https://…` or a path served from the site (`/brand/logo.svg`).
+    pub logo_url: Option<String>,
+    /// The logo in the dark colour scheme.
+    pub logo_dark_url: Option<String>,
+    pub favicon_url: Option<String>,
+    /// `#rrggbb` for the light scheme.
+    pub primary_color: Option<String>,
+    /// `#rrggbb` for the dark scheme (the light one when absent).
+    pub primary_color_dark: Option<String>,
+    /// `auto` (follow the system), `light` or `dark`.
+    pub color_scheme: Option<app::api::ColorScheme>,
+    /// `centered` or `split` (a side panel with the name and the content).
+    pub layout: Option<app::api::PageLayout>,
+    /// CSS added after the base stylesheet (at most 32 KiB; no `<`, `@import` or script URLs).
+    pub custom_css: Option<String>,
+    pub support_url: Option<String>,
+    /// A short text on the sign-in screens (plain text).
+    pub content: Option<String>,
+    /// Extra links under the screens.
+    pub links: Option<Vec<LinkConfig>>,
+}
+
+/// A link of the branding.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LinkConfig {
+    pub label: String,
+    pub url: String,
+}
+
 /// `[profile]`: the profile fields collected from users.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -670,6 +708,9 @@ pub struct ClientConfig {
     /// Algorithm of the ID tokens it receives: `RS256` (the OpenID Connect default) or `ES256`.
     #[serde(default = "default_alg")]
     pub id_token_signed_response_alg: String,
+    /// The look of the screens for this application (over `[branding]`).
+    #[serde(default)]
+    pub branding: Option<BrandingConfig>,
 }
 
 /// A secret from the configuration; never printed by `Debug`.
@@ -987,6 +1028,12 @@ impl Config {
                 "is required when users must agree to the terms",
             ));
         }
+        self.validate_branding(&self.branding, "branding")?;
+        for (i, c) in self.clients.iter().enumerate() {
+            if let Some(b) = &c.branding {
+                self.validate_branding(b, &format!("clients[{i}].branding"))?;
+            }
+        }
         let mut names = std::collections::HashSet::new();
         for (i, f) in self.profile.fields.iter().enumerate() {
             let at = format!("profile.fields[{i}]");
@@ -1062,6 +1109,57 @@ impl Config {
         Ok(())
     }
 
+    fn validate_branding(&self, b: &BrandingConfig, at: &str) -> Result<(), ConfigError> {
+        use crate::branding::{check_asset, check_css, parse_colour};
+        let key = |k: &str, e: crate::branding::BrandingError| ConfigError::Key {
+            key: format!("{at}.{k}"),
+            message: e.to_string(),
+        };
+        for (k, v) in [
+            ("primary_color", &b.primary_color),
+            ("primary_color_dark", &b.primary_color_dark),
+        ] {
+            if let Some(v) = v {
+                parse_colour(v).map_err(|e| key(k, e))?;
+            }
+        }
+        for (k, v) in [
+            ("logo_url", &b.logo_url),
+            ("logo_dark_url", &b.logo_dark_url),
+            ("favicon_url", &b.favicon_url),
+        ] {
+            if let Some(v) = v {
+                check_asset(v, &self.server.site_root).map_err(|e| key(k, e))?;
+            }
+        }
+        if let Some(css) = &b.custom_css {
+            check_css(css).map_err(|e| key("custom_css", e))?;
+        }
+        let link_ok = |u: &str| {
+            url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https" | "mailto"))
+                || crate::web::local_path(u).is_some()
+        };
+        let bad_link = |k: &str| ConfigError::Key {
+            key: format!("{at}.{k}"),
+            message: "must be an http(s) or mailto URL, or a path of this site".into(),
+        };
+        if b.support_url.as_deref().is_some_and(|u| !link_ok(u)) {
+            return Err(bad_link("support_url"));
+        }
+        for l in b.links.iter().flatten() {
+            if !link_ok(&l.url) || l.label.trim().is_empty() {
+                return Err(bad_link("links"));
+            }
+        }
+        if b.content.as_ref().is_some_and(|c| c.chars().count() > 500) {
+            return Err(ConfigError::Key {
+                key: format!("{at}.content"),
+                message: "at most 500 characters".into(),
+            });
+        }
+        Ok(())
+    }
+
     /// The default UI language.
     pub fn locale(&self) -> Option<app::i18n::Locale> {
         app::i18n::Locale::from_tag(&self.ui.default_locale)
@@ -1105,6 +1203,7 @@ impl Config {
                 first_party: true,
                 allowed_scopes: default_scopes(),
                 id_token_signed_response_alg: "ES256".into(),
+                branding: None,
             });
         }
         clients
@@ -1197,6 +1296,25 @@ mod tests {
         assert!(load(&format!("{base}secret = \"\"")).is_err());
         assert!(load(&format!("{base}secret = \"long enough secret\"")).is_ok());
         assert!(load(&format!("{base}first_party = false")).is_err());
+    }
+
+    #[test]
+    fn bad_branding_is_refused_naming_the_key() {
+        for (text, key) in [
+            ("[branding]\nprimary_color = \"blue\"", "branding.primary_color"),
+            ("[branding]\nlogo_url = \"/no-such-logo.svg\"", "branding.logo_url"),
+            ("[branding]\ncustom_css = \"@import 'x.css';\"", "branding.custom_css"),
+            ("[branding]\nsupport_url = \"javascript:alert(1)\"", "branding.support_url"),
+            (
+                "[[clients]]\nid = \"x\"\nredirect_uris = [\"https://a.example/cb\"]\n[clients.branding]\ncustom_css = \"a{}</style>\"",
+                "clients[0].branding.custom_css",
+            ),
+        ] {
+            let err = load(text).unwrap_err().to_string();
+            assert!(err.contains(key), "{err}");
+        }
+        let big = format!("[branding]\ncustom_css = \"{}\"", "a".repeat(40_000));
+        assert!(load(&big).unwrap_err().to_string().contains("larger than"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Sesame's server: configuration, storage, the sign-in flow engine, the OpenID Connect
 //! provider, the demo relying party, and the HTTP router that ties them together.
 
+pub mod branding;
 pub mod config;
 pub mod crypto;
 pub mod db;
@@ -84,6 +85,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
     let messenger = messaging::Messenger::new(&config)?;
     Ok(AppState::new(Inner {
         messenger,
+        brands: branding::Brands::new(&config),
         cookies: web::Cookies::new(config.https()),
         origin: web::origin_of(&issuer),
         default_locale: config.locale().unwrap_or_default(),

@@ -65,6 +65,7 @@ async fn flow_page(
                 ui_locales: request.and_then(|r| r.ui_locales.clone()),
                 set_cookies: cookies,
                 path: Some(path.into()),
+                client_id: request.map(|r| r.client_id.clone()),
             },
         ))
     }
@@ -416,6 +417,7 @@ pub async fn continue_profile(State(state): State<AppState>, headers: HeaderMap)
                 ui_locales: request.and_then(|r| r.ui_locales.clone()),
                 set_cookies: cookies,
                 path: Some("/continue".into()),
+                client_id: request.map(|r| r.client_id.clone()),
             },
         ))
     }

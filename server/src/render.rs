@@ -27,6 +27,8 @@ pub struct PageOptions {
     pub set_cookies: Vec<String>,
     /// The page's own path, for the language picker to return to.
     pub path: Option<String>,
+    /// The application the page is for (its branding applies).
+    pub client_id: Option<String>,
 }
 
 /// The language of a request: the picker's cookie, then `ui_locales`, then
@@ -61,6 +63,7 @@ pub fn page(state: &AppState, headers: &HeaderMap, screen: Screen, opts: PageOpt
             locale: locale(state, headers, opts.ui_locales.as_deref()),
             csrf: web::csrf_token(&state.csrf_key, &secret),
             path: opts.path.unwrap_or_else(|| "/".into()),
+            branding: state.brands.for_client(opts.client_id.as_deref()),
         },
         screen,
     };

@@ -20,6 +20,8 @@ pub struct Inner {
     pub config: Config,
     pub db: Db,
     pub hasher: Hasher,
+    /// The branding of every application.
+    pub brands: crate::branding::Brands,
     /// Email and SMS connectors.
     pub messenger: crate::messaging::Messenger,
     pub keys: Arc<Keys>,

@@ -182,7 +182,7 @@ pub fn page_headers(headers: &mut HeaderMap, nonce: &str, https: bool, form_targ
         .unwrap_or_default();
     let csp = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data: https:; connect-src 'self'; \
+         style-src 'self' 'nonce-{nonce}'; img-src 'self' data: https:; connect-src 'self'; \
          object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'{extra}"
     );
     let set = |h: &mut HeaderMap, k: header::HeaderName, v: &str| {

@@ -18,24 +18,61 @@ pub fn Layout(
         .as_ref()
         .map(|c| locale.text_n(Msg::SignInTo, &c.name));
     let logo = client.as_ref().and_then(|c| c.logo_uri.clone());
+    let b = env.branding.clone();
+    let brand_name = b
+        .name
+        .clone()
+        .unwrap_or_else(|| locale.text(Msg::ProductName).to_string());
+    let brand_logo = b.logo_url.clone().unwrap_or_else(|| "/logo.svg".into());
+    let dark_logo = b.logo_dark_url.clone();
+    let split = b.layout == crate::api::PageLayout::Split;
+    let extras = branding_extras(&b, locale);
     view! {
         <a class="skip-link" href="#main">{locale.text(Msg::SkipToContent)}</a>
-        <div class="page">
+        <div class="page" data-layout=b.layout.name()>
             <header class="page-header">
                 <a class="brand" href="/">
-                    <img class="brand-logo" src="/logo.svg" alt="" width="32" height="32"/>
-                    <span class="brand-name">{locale.text(Msg::ProductName)}</span>
+                    <picture class="brand-picture">
+                        {dark_logo.map(|src| view! { <source srcset=src media="(prefers-color-scheme: dark)"/> })}
+                        <img class="brand-logo" src=brand_logo alt="" width="32" height="32"/>
+                    </picture>
+                    <span class="brand-name">{brand_name}</span>
                 </a>
                 <LanguagePicker env=env.clone()/>
             </header>
+            {split.then(|| view! {
+                <aside class="side-panel" aria-label=locale.text(Msg::AboutService)>
+                    <p class="side-panel-name">{b.name.clone().unwrap_or_else(|| locale.text(Msg::ProductName).to_string())}</p>
+                    {b.content.clone().map(|c| view! { <p class="side-panel-content">{c}</p> })}
+                </aside>
+            })}
             <main id="main" class="card" tabindex="-1">
                 {logo.map(|src| view! { <img class="client-logo" src=src alt="" width="48" height="48"/> })}
                 <h1 class="card-title">{title}</h1>
                 {subtitle.map(|s| view! { <p class="card-subtitle">{s}</p> })}
                 {children()}
+                {(!split).then(|| b.content.clone().map(|c| view! { <p class="custom-content">{c}</p> }))}
             </main>
+            {extras}
         </div>
     }
+}
+
+/// The footer: support and the operator's links, when configured.
+fn branding_extras(b: &crate::api::Branding, locale: Locale) -> Option<impl IntoView> {
+    if b.support_url.is_none() && b.links.is_empty() {
+        return None;
+    }
+    let support = b.support_url.clone();
+    let links = b.links.clone();
+    Some(view! {
+        <footer class="page-footer">
+            <ul class="footer-links">
+                {support.map(|u| view! { <li><a href=u>{locale.text(Msg::SupportLink)}</a></li> })}
+                {links.into_iter().map(|(label, url)| view! { <li><a href=url>{label}</a></li> }).collect_view()}
+            </ul>
+        </footer>
+    })
 }
 
 /// A language picker that works without JavaScript: a GET form to `/language`.

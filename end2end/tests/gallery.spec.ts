@@ -1,0 +1,40 @@
+// The built theme gallery (Trunk): every fixture entry renders, in light and dark, and passes
+// axe-core's WCAG 2.2 AA checks; so do the example themes, the split layout and
+// right-to-left.
+import { expect, test } from "@playwright/test";
+import { expectAccessible } from "./axe";
+
+async function entries(page: import("@playwright/test").Page): Promise<string[]> {
+  await page.goto("/");
+  const links = page.locator(".gallery-nav a");
+  await expect(links.first()).toBeVisible();
+  return (await links.evaluateAll((as) => as.map((a) => a.getAttribute("href") ?? ""))).filter(Boolean);
+}
+
+test("every gallery entry renders in light and dark and is accessible", async ({ page }) => {
+  test.setTimeout(180_000);
+  const hrefs = await entries(page);
+  expect(hrefs.length).toBeGreaterThan(30);
+  for (const href of hrefs) {
+    await page.goto(href);
+    const frames = page.locator(".gallery-frame");
+    await expect(frames, href).toHaveCount(2);
+    await expect(frames.nth(0).locator("h1")).toBeVisible();
+    await expect(frames.nth(1).locator("h1")).toBeVisible();
+    await expectAccessible(page, href);
+  }
+});
+
+test("example themes, the split layout and right-to-left stay accessible", async ({ page }) => {
+  test.setTimeout(120_000);
+  for (const query of ["theme=brand", "theme=dark-only", "theme=dense", "layout=split", "dir=rtl&lang=ja"]) {
+    for (const screen of ["sign-in-error", "register-errors", "verify-code", "continue-profile"]) {
+      await page.goto(`/${screen}?${query}`);
+      await expect(page.locator(".gallery-frame")).toHaveCount(2);
+      if (query.startsWith("theme=")) {
+        await expect(page.locator(`link[href="/themes/${query.slice(6)}.css"]`)).toHaveCount(1);
+      }
+      await expectAccessible(page, `${screen}?${query}`);
+    }
+  }
+});
