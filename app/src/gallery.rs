@@ -44,10 +44,10 @@ fn FixtureView() -> impl IntoView {
             .get("lang")
             .and_then(|l| Locale::from_tag(&l))
             .unwrap_or_default();
-        let dir = if query.read().get("dir").as_deref() == Some("rtl") {
-            "rtl"
-        } else {
-            "ltr"
+        let dir = match query.read().get("dir").as_deref() {
+            Some("rtl") => "rtl",
+            Some("ltr") => "ltr",
+            _ => locale.dir(),
         };
         // An example theme of docs/themes (`?theme=brand`), and the layout variant.
         let theme = query

@@ -76,3 +76,16 @@ test("after a failed submit, focus lands on the first field in error", async ({ 
   await expect(page.getByLabel("Email")).toBeFocused();
   await expect(page.getByLabel("Email")).toHaveAttribute("aria-describedby", /email-error/);
 });
+
+test("Arabic screens are right to left, translated and accessible", async ({ page }) => {
+  await page.goto("/language?lang=ar&return_to=/sign-in");
+  await expect(page.locator("html")).toHaveAttribute("dir", "rtl");
+  await expect(page.locator("html")).toHaveAttribute("lang", "ar");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("تسجيل الدخول");
+  await expectAccessible(page, "/sign-in in Arabic");
+  // The picker keeps the flow: back to English on the same screen.
+  await page.getByLabel("اللغة").selectOption("en");
+  await page.getByRole("button", { name: "تغيير" }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await expect(page.locator("html")).toHaveAttribute("dir", "ltr");
+});

@@ -175,7 +175,8 @@ impl Default for SessionConfig {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct UiConfig {
-    /// Language when neither `ui_locales`, the picker nor `Accept-Language` decide: `en` or `ja`.
+    /// Language when neither `ui_locales`, the picker nor `Accept-Language` decide: `en`,
+    /// `ja` or `ar`.
     pub default_locale: String,
 }
 
@@ -797,7 +798,7 @@ impl Config {
             return Err(key(
                 "ui.default_locale",
                 format!(
-                    "unsupported language `{}` (use en or ja)",
+                    "unsupported language `{}` (use en, ja or ar)",
                     self.ui.default_locale
                 ),
             ));

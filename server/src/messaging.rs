@@ -200,6 +200,27 @@ pub fn code_message(
                 )
             }
         }
+        Locale::Ar => {
+            let why = match purpose {
+                CodePurpose::SignIn => "لتسجيل الدخول إلى Sesame",
+                CodePurpose::Register => "لتأكيد عنوانك لحسابك الجديد في Sesame",
+                CodePurpose::ResetPassword => "لإعادة تعيين كلمة المرور لحسابك في Sesame",
+            };
+            if sms {
+                (
+                    String::new(),
+                    format!("{code} هو رمز Sesame الخاص بك {why}. صالح لمدة {minutes} دقيقة."),
+                )
+            } else {
+                (
+                    format!("رمز Sesame الخاص بك: {code}"),
+                    format!(
+                        "أدخل هذا الرمز {why}:\n\n    {code}\n\nهذا الرمز صالح لمدة {minutes} دقيقة. \
+                         إذا لم تطلبه، فيمكنك تجاهل هذه الرسالة: لا يمكن لأحد استخدام حسابك دون هذا الرمز.\n"
+                    ),
+                )
+            }
+        }
         Locale::Ja => {
             let why = match purpose {
                 CodePurpose::SignIn => "Sesame へのサインイン",

@@ -1,0 +1,181 @@
+# Sesame's user interface in Arabic, a right-to-left language (keys as in en.ftl).
+
+product-name = Sesame
+language-label = اللغة
+language-apply = تغيير
+skip-to-content = الانتقال إلى المحتوى
+
+## Sign-in
+sign-in-title = تسجيل الدخول
+sign-in-to = للمتابعة إلى { $n }
+sign-in-submit = تسجيل الدخول
+identifier-label = اسم المستخدم أو البريد الإلكتروني
+identifier-hint = اسم المستخدم أو عنوان البريد الإلكتروني الخاص بحسابك.
+password-label = كلمة المرور
+show-password = إظهار كلمة المرور
+hide-password = إخفاء كلمة المرور
+no-account-yet = ليس لديك حساب بعد؟
+create-account-link = إنشاء حساب
+
+## Register
+register-title = أنشئ حسابك
+register-submit = إنشاء حساب
+username-label = اسم المستخدم
+username-hint = من { $n } إلى { $m } من الأحرف اللاتينية أو الأرقام أو النقاط أو الشرطات أو الشرطات السفلية، على أن يبدأ بحرف.
+email-label = البريد الإلكتروني
+new-password-label = كلمة المرور
+new-password-hint = يجب ألا يقل عدد الأحرف عن { $n }. تجنّب كلمات المرور الشائعة، واسمك أو عنوانك.
+confirm-password-label = تأكيد كلمة المرور
+have-account = لديك حساب بالفعل؟
+sign-in-link = تسجيل الدخول
+optional-field = اختياري
+
+## Field and form errors
+err-required = يُرجى ملء هذا الحقل.
+err-invalid-email = أدخل عنوان بريد إلكتروني مثل name@example.com.
+err-invalid-username = استخدم الأحرف اللاتينية والأرقام والنقاط والشرطات والشرطات السفلية فقط، على أن يبدأ الاسم بحرف.
+err-username-too-short = يجب ألا يقل عدد الأحرف عن { $n }.
+err-username-too-long = يجب ألا يزيد عدد الأحرف على { $n }.
+err-password-too-short = يجب ألا يقل عدد الأحرف عن { $n }.
+err-password-too-long = يجب ألا يزيد عدد الأحرف على { $n }.
+err-password-mismatch = كلمتا المرور غير متطابقتين.
+err-username-or-email-required = أدخل اسم مستخدم أو عنوان بريد إلكتروني أو كليهما.
+err-username-taken = اسم المستخدم هذا مستخدَم بالفعل.
+err-email-taken = عنوان البريد الإلكتروني هذا مستخدَم بالفعل.
+err-invalid-credentials = اسم المستخدم أو البريد الإلكتروني أو كلمة المرور غير صحيحة.
+err-form-expired = انتهت صلاحية هذه الصفحة. يُرجى المحاولة مرة أخرى.
+err-too-many-attempts = محاولات كثيرة جدًا. يُرجى الانتظار قليلًا ثم المحاولة مرة أخرى.
+err-busy = الخدمة مشغولة حاليًا. يُرجى المحاولة مرة أخرى بعد قليل.
+err-internal = حدث خطأ من جانبنا. يُرجى المحاولة مرة أخرى.
+error-summary-title = توجد مشكلة
+about-service = حول هذه الخدمة
+support-link = المساعدة والدعم
+continue-profile-title = بعض التفاصيل الإضافية
+continue-profile-lead = يحتاج التطبيق إلى مزيد من المعلومات عنك قبل أن تتابع.
+save-and-continue = حفظ ومتابعة
+address-street = عنوان الشارع
+address-locality = المدينة
+address-region = الولاية أو المقاطعة أو المحافظة
+address-postal-code = الرمز البريدي
+address-country = البلد
+given-name-label = الاسم الأول
+family-name-label = اسم العائلة
+full-name-label = الاسم
+middle-name-label = الاسم الأوسط
+nickname-label = الاسم المستعار
+website-label = الموقع الإلكتروني
+gender-label = الجنس
+birthdate-label = تاريخ الميلاد
+zoneinfo-label = المنطقة الزمنية
+locale-label = اللغة المفضلة
+address-label = العنوان
+choose-option = اختر…
+err-too-short = يجب ألا يقل عدد الأحرف عن { $n }.
+err-too-long = يجب ألا يزيد عدد الأحرف على { $n }.
+err-not-a-number = أدخل عددًا صحيحًا.
+err-number-too-small = أدخل قيمة لا تقل عن { $n }.
+err-number-too-large = أدخل قيمة لا تزيد على { $n }.
+err-invalid-date = أدخل تاريخًا صحيحًا.
+err-invalid-url = أدخل عنوانًا يبدأ بـ https:// أو http://.
+err-invalid-option = اختر أحد الخيارات.
+err-pattern-mismatch = أدخل القيمة بالتنسيق الموضّح.
+err-checkbox-required = حدّد هذا المربع للمتابعة.
+phone-label = رقم الهاتف
+email-or-phone-label = البريد الإلكتروني أو رقم الهاتف
+username-or-phone-label = اسم المستخدم أو رقم الهاتف
+any-identifier-label = اسم المستخدم أو البريد الإلكتروني أو رقم الهاتف
+change-identifier = تغيير
+forgot-password = هل نسيت كلمة المرور؟
+send-code-submit = إرسال الرمز
+email-me-a-code = أرسل لي رمز تسجيل الدخول عبر البريد الإلكتروني بدلًا من ذلك
+text-me-a-code = أرسل لي رمز تسجيل الدخول في رسالة نصية بدلًا من ذلك
+send-me-a-code = أرسل لي رمز تسجيل الدخول بدلًا من ذلك
+verify-email-title = تحقّق من بريدك الإلكتروني
+verify-phone-title = تحقّق من هاتفك
+code-lead = أدخل الرمز الذي أرسلناه إلى
+code-lead-reset = لإعادة تعيين كلمة المرور، أدخل الرمز الذي أرسلناه إلى
+code-label = رمز التحقق
+code-hint = يتكوّن من { $n } أرقام.
+verify-submit = تحقّق
+resend-code = إرسال رمز جديد
+use-another-email = استخدام عنوان بريد إلكتروني آخر
+use-another-phone = استخدام رقم هاتف آخر
+reset-password-title = إعادة تعيين كلمة المرور
+reset-password-lead = أدخل عنوان البريد الإلكتروني أو رقم الهاتف الخاص بحسابك، وسنرسل إليك رمزًا.
+back-to-sign-in = العودة إلى تسجيل الدخول
+new-password-title = اختر كلمة مرور جديدة
+new-password-lead = اختر كلمة مرور جديدة للحساب
+save-password-submit = حفظ كلمة المرور
+suspended-title = هذا الحساب معلَّق
+suspended-body = لا يمكنك تسجيل الدخول بهذا الحساب. إذا كنت تعتقد أن هذا خطأ، فتواصل مع فريق دعم الخدمة.
+no-account-title = لم يتم العثور على حساب
+no-account-body = لا يوجد حساب مسجّل باستخدام
+terms-title = شروط الاستخدام
+terms-body = يُرجى قراءة الشروط والموافقة عليها للمتابعة.
+terms-agree = أوافق على
+terms-link = شروط الاستخدام
+privacy-link = سياسة الخصوصية
+and = و
+terms-by-continuing = بالمتابعة، فإنك توافق على
+outbox-title = صندوق الصادر للتطوير
+outbox-lead = الرسائل التي كان Sesame سيرسلها. لا تتوفر هذه الصفحة إلا في إعدادات التطوير.
+outbox-empty = لا توجد رسائل بعد.
+notice-password-changed = تم تغيير كلمة المرور. سجّل الدخول باستخدام كلمة المرور الجديدة.
+notice-code-sent = أرسلنا رمزًا جديدًا إلى { $n }.
+err-invalid-phone = أدخل رقم الهاتف مع رمز البلد، مثل +1 202 555 0143.
+err-email-not-accepted = تسجيل الدخول باستخدام عنوان البريد الإلكتروني غير متاح هنا.
+err-identifier-not-accepted = أدخل معرّفًا من نوع تقبله هذه الصفحة.
+err-password-common = كلمة المرور هذه شائعة جدًا ويسهل تخمينها. اختر كلمة مرور أخرى.
+err-password-personal = لا تستخدم اسم المستخدم أو عنوان البريد الإلكتروني أو رقم الهاتف في كلمة المرور.
+err-password-classes = استخدم { $n } على الأقل من الأنواع التالية: الأحرف الصغيرة، والأحرف الكبيرة، والأرقام، والرموز.
+err-phone-taken = رقم الهاتف هذا مستخدَم بالفعل.
+err-code-invalid = الرمز غير صحيح. تحقّق منه وحاول مرة أخرى.
+err-code-expired = انتهت صلاحية الرمز. اطلب رمزًا جديدًا.
+err-code-attempts-exceeded = أُدخلت رموز خاطئة كثيرة جدًا. ابدأ من جديد للحصول على رمز جديد.
+err-resend-wait = انتظر { $n } ثانية قبل طلب رمز جديد.
+err-send-limit = أُرسلت رسائل كثيرة جدًا إلى هذا العنوان. حاول مرة أخرى بعد { $n } دقيقة.
+err-send-failed = تعذّر إرسال الرسالة. حاول مرة أخرى بعد قليل.
+err-locked = محاولات فاشلة كثيرة جدًا. حاول مرة أخرى بعد { $n } دقيقة.
+err-terms-required = وافق على الشروط للمتابعة.
+
+## Error page
+error-page-title = حدث خطأ ما
+error-unknown-client = التطبيق الذي أحالك إلى هنا غير مسجّل في Sesame.
+error-invalid-redirect-uri = طلب التطبيق إعادتك إلى عنوان لم يسجّله.
+error-invalid-request = طلب تسجيل الدخول الوارد من التطبيق غير صالح.
+error-missing-parameter = يفتقد طلب تسجيل الدخول إلى مُعامِل مطلوب.
+error-duplicate-parameter = يتضمن طلب تسجيل الدخول مُعامِلًا مكرّرًا.
+error-interaction-expired = استغرق تسجيل الدخول هذا وقتًا طويلًا جدًا أو اكتمل بالفعل. ارجع إلى التطبيق وابدأ من جديد.
+error-not-found = هذه الصفحة غير موجودة.
+error-internal = حدث خطأ من جانبنا. يُرجى المحاولة مرة أخرى لاحقًا.
+error-technical-detail = تفاصيل تقنية
+error-what-to-do = ارجع إلى التطبيق وحاول مرة أخرى. إذا استمرت المشكلة، فتواصل مع فريق دعم التطبيق.
+
+## Signed-in home and sign-out
+home-title = حسابك في Sesame
+home-signed-in-as = أنت مسجّل الدخول باسم { $n }.
+home-signed-out = لم تسجّل الدخول.
+home-demo-link = فتح التطبيق التجريبي
+sign-out-title = تسجيل الخروج
+sign-out-question = هل تريد تسجيل الخروج من Sesame؟
+sign-out-submit = تسجيل الخروج
+sign-out-cancel = البقاء في وضع تسجيل الدخول
+signed-out-title = تم تسجيل الخروج
+signed-out-body = لقد سجّلت الخروج من Sesame.
+
+## Response delivery (form_post)
+continue-title = متابعة
+continue-body = جارٍ إعادتك إلى التطبيق.
+continue-submit = متابعة
+
+## Demo relying party
+demo-title = التطبيق التجريبي
+demo-intro = هذه الصفحة طرف معتمِد (relying party) يأتي ضمن إعدادات Sesame الافتراضية. تسجّل دخولك باستخدام OpenID Connect وتعرض ما تلقّته.
+demo-sign-in = تسجيل الدخول
+demo-sign-in-force = تسجيل الدخول مرة أخرى (prompt=login)
+demo-sign-out = تسجيل الخروج
+demo-signed-in-as = مسجّل الدخول باسم { $n }
+demo-id-token-claims = مطالبات الرمز المميز للمعرّف (ID token)
+demo-userinfo = استجابة UserInfo
+demo-not-signed-in = لم تسجّل الدخول إلى التطبيق التجريبي.
+demo-error = لم يكتمل تسجيل الدخول: { $n }

@@ -1,0 +1,181 @@
+# Sesame's user interface in Japanese (keys as in en.ftl).
+
+product-name = Sesame
+language-label = 言語
+language-apply = 変更
+skip-to-content = 本文へスキップ
+
+## Sign-in
+sign-in-title = サインイン
+sign-in-to = { $n } に進むには
+sign-in-submit = サインイン
+identifier-label = ユーザー名またはメールアドレス
+identifier-hint = アカウントのユーザー名またはメールアドレスです。
+password-label = パスワード
+show-password = パスワードを表示
+hide-password = パスワードを隠す
+no-account-yet = アカウントをお持ちでないですか？
+create-account-link = アカウントを作成
+
+## Register
+register-title = アカウントを作成
+register-submit = アカウントを作成
+username-label = ユーザー名
+username-hint = { $n }〜{ $m }文字の英字、数字、ドット、ハイフン、アンダースコア（先頭は英字）。
+email-label = メールアドレス
+new-password-label = パスワード
+new-password-hint = { $n }文字以上。よく使われるパスワードや、ご自分の名前・アドレスは避けてください。
+confirm-password-label = パスワード（確認）
+have-account = すでにアカウントをお持ちですか？
+sign-in-link = サインイン
+optional-field = 任意
+
+## Field and form errors
+err-required = この項目を入力してください。
+err-invalid-email = name@example.com のような形式でメールアドレスを入力してください。
+err-invalid-username = 英字で始まり、英字、数字、ドット、ハイフン、アンダースコアのみを使用してください。
+err-username-too-short = { $n }文字以上で入力してください。
+err-username-too-long = { $n }文字以内で入力してください。
+err-password-too-short = { $n }文字以上で入力してください。
+err-password-too-long = { $n }文字以内で入力してください。
+err-password-mismatch = パスワードが一致しません。
+err-username-or-email-required = ユーザー名またはメールアドレスの少なくとも一方を入力してください。
+err-username-taken = このユーザー名はすでに使用されています。
+err-email-taken = このメールアドレスはすでに使用されています。
+err-invalid-credentials = ユーザー名、メールアドレス、またはパスワードが正しくありません。
+err-form-expired = このページの有効期限が切れました。もう一度お試しください。
+err-too-many-attempts = 試行回数が多すぎます。しばらくしてからもう一度お試しください。
+err-busy = サービスが混み合っています。しばらくしてからもう一度お試しください。
+err-internal = 問題が発生しました。もう一度お試しください。
+error-summary-title = 入力内容に問題があります
+about-service = このサービスについて
+support-link = ヘルプとサポート
+continue-profile-title = 追加情報の入力
+continue-profile-lead = 続行する前に、いくつかの情報を入力してください。
+save-and-continue = 保存して続行
+address-street = 番地・建物名
+address-locality = 市区町村
+address-region = 都道府県・州
+address-postal-code = 郵便番号
+address-country = 国
+given-name-label = 名
+family-name-label = 姓
+full-name-label = 氏名
+middle-name-label = ミドルネーム
+nickname-label = ニックネーム
+website-label = ウェブサイト
+gender-label = 性別
+birthdate-label = 生年月日
+zoneinfo-label = タイムゾーン
+locale-label = 希望する言語
+address-label = 住所
+choose-option = 選択してください
+err-too-short = { $n }文字以上で入力してください。
+err-too-long = { $n }文字以内で入力してください。
+err-not-a-number = 整数を入力してください。
+err-number-too-small = { $n }以上の値を入力してください。
+err-number-too-large = { $n }以下の値を入力してください。
+err-invalid-date = 正しい日付を入力してください。
+err-invalid-url = https:// または http:// で始まるアドレスを入力してください。
+err-invalid-option = 選択肢から選んでください。
+err-pattern-mismatch = 表示された形式で入力してください。
+err-checkbox-required = 続行するにはこのボックスをオンにしてください。
+phone-label = 電話番号
+email-or-phone-label = メールアドレスまたは電話番号
+username-or-phone-label = ユーザー名または電話番号
+any-identifier-label = ユーザー名、メールアドレスまたは電話番号
+change-identifier = 変更
+forgot-password = パスワードをお忘れですか？
+send-code-submit = コードを送信
+email-me-a-code = 代わりにサインインコードをメールで受け取る
+text-me-a-code = 代わりにサインインコードを SMS で受け取る
+send-me-a-code = 代わりにサインインコードを受け取る
+verify-email-title = メールを確認してください
+verify-phone-title = スマートフォンを確認してください
+code-lead = 次の宛先に送信したコードを入力してください：
+code-lead-reset = パスワードを再設定するには、次の宛先に送信したコードを入力してください：
+code-label = 確認コード
+code-hint = { $n } 桁の数字です。
+verify-submit = 確認
+resend-code = 新しいコードを送信
+use-another-email = 別のメールアドレスを使う
+use-another-phone = 別の電話番号を使う
+reset-password-title = パスワードの再設定
+reset-password-lead = アカウントのメールアドレスまたは電話番号を入力してください。コードをお送りします。
+back-to-sign-in = サインインに戻る
+new-password-title = 新しいパスワードを設定
+new-password-lead = 次のアカウントの新しいパスワードを設定してください：
+save-password-submit = パスワードを保存
+suspended-title = このアカウントは停止されています
+suspended-body = このアカウントではサインインできません。誤りと思われる場合は、サービスのサポートにお問い合わせください。
+no-account-title = アカウントが見つかりません
+no-account-body = 次の宛先のアカウントはありません：
+terms-title = 利用規約
+terms-body = 続行するには、規約をお読みのうえ同意してください。
+terms-agree = 次に同意します：
+terms-link = 利用規約
+privacy-link = プライバシーポリシー
+and = および
+terms-by-continuing = 続行すると、次に同意したことになります：
+outbox-title = 開発用送信箱
+outbox-lead = Sesame が送信したはずのメッセージです。このページは開発用の設定でのみ表示されます。
+outbox-empty = まだメッセージはありません。
+notice-password-changed = パスワードを変更しました。新しいパスワードでサインインしてください。
+notice-code-sent = { $n } に新しいコードを送信しました。
+err-invalid-phone = +81 90 1234 5678 のように、国番号付きの電話番号を入力してください。
+err-email-not-accepted = ここではメールアドレスでサインインできません。
+err-identifier-not-accepted = このページで使える種類の識別子を入力してください。
+err-password-common = このパスワードはよく使われていて推測されやすいため使えません。別のパスワードにしてください。
+err-password-personal = パスワードにユーザー名、メールアドレス、電話番号を含めないでください。
+err-password-classes = 小文字、大文字、数字、記号のうち { $n } 種類以上を使ってください。
+err-phone-taken = この電話番号はすでに使われています。
+err-code-invalid = コードが正しくありません。確認してもう一度お試しください。
+err-code-expired = コードの有効期限が切れました。新しいコードを送信してください。
+err-code-attempts-exceeded = 誤ったコードの入力が多すぎます。最初からやり直して新しいコードを受け取ってください。
+err-resend-wait = 新しいコードを依頼するまで { $n } 秒お待ちください。
+err-send-limit = この宛先へのメッセージ送信が多すぎます。{ $n } 分後にもう一度お試しください。
+err-send-failed = メッセージを送信できませんでした。しばらくしてからもう一度お試しください。
+err-locked = 失敗した試行が多すぎます。{ $n } 分後にもう一度お試しください。
+err-terms-required = 続行するには規約に同意してください。
+
+## Error page
+error-page-title = 問題が発生しました
+error-unknown-client = このアプリケーションは Sesame に登録されていません。
+error-invalid-redirect-uri = アプリケーションが登録されていない戻り先アドレスを指定しました。
+error-invalid-request = アプリケーションからのサインイン要求が正しくありません。
+error-missing-parameter = サインイン要求に必要なパラメーターがありません。
+error-duplicate-parameter = サインイン要求に同じパラメーターが重複しています。
+error-interaction-expired = このサインインは時間切れか、すでに完了しています。アプリケーションに戻って最初からやり直してください。
+error-not-found = このページは存在しません。
+error-internal = 問題が発生しました。しばらくしてからもう一度お試しください。
+error-technical-detail = 技術的な詳細
+error-what-to-do = アプリケーションに戻ってもう一度お試しください。繰り返し発生する場合は、アプリケーションのサポートにお問い合わせください。
+
+## Signed-in home and sign-out
+home-title = Sesame アカウント
+home-signed-in-as = { $n } としてサインインしています。
+home-signed-out = サインインしていません。
+home-demo-link = デモアプリケーションを開く
+sign-out-title = サインアウト
+sign-out-question = Sesame からサインアウトしますか？
+sign-out-submit = サインアウト
+sign-out-cancel = サインインしたままにする
+signed-out-title = サインアウトしました
+signed-out-body = Sesame からサインアウトしました。
+
+## Response delivery (form_post)
+continue-title = 続行
+continue-body = アプリケーションに戻ります。
+continue-submit = 続行
+
+## Demo relying party
+demo-title = デモアプリケーション
+demo-intro = このページは Sesame の既定の設定に含まれるリライングパーティーです。OpenID Connect でサインインし、受け取った内容を表示します。
+demo-sign-in = サインイン
+demo-sign-in-force = 再度サインイン（prompt=login）
+demo-sign-out = サインアウト
+demo-signed-in-as = { $n } としてサインイン中
+demo-id-token-claims = ID トークンのクレーム
+demo-userinfo = UserInfo レスポンス
+demo-not-signed-in = デモアプリケーションにはサインインしていません。
+demo-error = サインインが完了しませんでした: { $n }
