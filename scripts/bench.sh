@@ -47,3 +47,28 @@ printf '    %-28s %8d bytes\n' "total" "$total"
 step "Idle memory"
 sleep 2
 grep -E 'VmRSS|VmHWM' "/proc/$pid/status" | sed 's/^/    /'
+
+step "Lighthouse on the sign-in page (npm lighthouse, Debian Chromium, mobile defaults)"
+lh="$HOME/.cache/sesame/lighthouse"
+if [ ! -x "$lh/node_modules/.bin/lighthouse" ]; then
+  echo "    installing lighthouse 12 into $lh"
+  mkdir -p "$lh" && npm install --silent --prefix "$lh" lighthouse@12 >/dev/null
+else
+  echo "    lighthouse: present"
+fi
+report=$(mktemp --suffix=.json)
+CHROME_PATH=${CHROMIUM:-/usr/bin/chromium} "$lh/node_modules/.bin/lighthouse" \
+  http://127.0.0.1:3200/sign-in --quiet --output=json --output-path="$report" \
+  --only-categories=performance,accessibility \
+  --chrome-flags="--headless=new --no-sandbox --disable-gpu" >/dev/null
+node -e '
+  const r = require(process.argv[1]);
+  const a = r.audits;
+  const line = (k, v) => console.log("    " + k.padEnd(28) + v);
+  line("performance", Math.round(r.categories.performance.score * 100));
+  line("accessibility", Math.round(r.categories.accessibility.score * 100));
+  for (const id of ["first-contentful-paint", "largest-contentful-paint", "total-blocking-time", "cumulative-layout-shift", "speed-index"]) {
+    line(id, a[id].displayValue);
+  }
+' "$report"
+rm -f "$report"

@@ -22,7 +22,9 @@ pub fn OutboxScreen(env: PageEnv, state: OutboxState) -> impl IntoView {
                             <li class="outbox-message" data-recipient=to>
                                 <p class="outbox-meta">
                                     <span class="outbox-channel">{m.channel}</span> " → "
-                                    <span class="outbox-recipient">{m.recipient}</span>
+                                    <span class="outbox-recipient identifier-value">{m.recipient}</span>
+                                    " · "
+                                    <time class="outbox-time">{l.datetime(m.created_at)}</time>
                                 </p>
                                 <p class="outbox-subject">{m.subject}</p>
                                 <pre class="outbox-body">{m.body}</pre>
