@@ -13,6 +13,7 @@ ensure_wasm_opt
 
 step "Release build"
 cargo leptos build --release
+precompress release
 
 pkg=target/site/pkg
 wasm="$pkg/sesame.wasm"

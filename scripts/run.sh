@@ -6,12 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/toolchain.sh
 
-ensure_system_packages pkg-config libssl-dev
+ensure_system_packages pkg-config libssl-dev brotli
 ensure_build_tools
 ensure_wasm_opt
 
 step "Building Sesame (release: server optimised, browser bundle small)"
 cargo leptos build --release
+precompress release
 
 step "Starting Sesame on http://localhost:3000 (demo: http://localhost:3000/demo; Ctrl-C stops)"
 exec target/release/sesame "$@"

@@ -37,6 +37,7 @@ rust_passed=$(grep -Eo '[0-9]+ passed' target/cargo-test.log | awk '{s+=$1} END 
 
 step "Building the product (cargo leptos build)"
 cargo leptos build
+precompress
 
 step "Building the theme gallery (trunk build)"
 TRUNK_SKIP_VERSION_CHECK=true trunk build --quiet

@@ -169,3 +169,16 @@ ensure_wasm_opt() {
   fi
   export PATH="$dir/node_modules/.bin:$PATH"
 }
+
+# Brotli files beside the built bundle (quality 11, once per build), served to browsers that
+# accept them; removed for debug builds so that a stale one is never served.
+precompress() {
+  local pkg=target/site/pkg
+  rm -f "$pkg"/*.br
+  if [ "${1:-}" = "release" ]; then
+    for f in "$pkg"/*.wasm "$pkg"/*.js "$pkg"/*.css; do
+      [ -f "$f" ] && brotli -q 11 -f -o "$f.br" "$f"
+    done
+    echo "    precompressed: $(ls "$pkg"/*.br | wc -l) brotli files"
+  fi
+}

@@ -153,7 +153,12 @@ pub fn router(state: AppState) -> Router {
             .route("/demo/sign-out", post(demo::sign_out));
     }
     let not_found = axum::routing::any(pages::not_found).with_state(state.clone());
-    app.fallback_service(ServeDir::new(site_root).fallback(not_found))
+    // Release builds leave brotli files beside the bundle (scripts/lib/toolchain.sh,
+    // `precompress`); served when the browser accepts them, else compressed on the fly.
+    let files = ServeDir::new(site_root)
+        .precompressed_br()
+        .fallback(not_found);
+    app.fallback_service(files)
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
         .layer(tower_http::compression::CompressionLayer::new())
