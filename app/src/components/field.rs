@@ -193,3 +193,33 @@ pub fn PasswordField(
         </div>
     }
 }
+
+/// The identifier input of the sign-in and reset screens: label, type and autocomplete follow
+/// the identifier kinds the screen accepts.
+#[component]
+pub fn IdentifierField(
+    kinds: Vec<crate::api::IdentifierKind>,
+    value: String,
+    #[prop(optional_no_strip)] error: Option<UiError>,
+    autofocus: bool,
+    rule: Rule,
+    locale: Locale,
+) -> impl IntoView {
+    use crate::api::{Field, IdentifierKind};
+    view! {
+        <TextField
+            name=Field::Identifier.name().to_string()
+            label=locale.text(IdentifierKind::label(&kinds)).to_string()
+            input_type=IdentifierKind::input_type(&kinds).to_string()
+            autocomplete=IdentifierKind::autocomplete(&kinds).to_string()
+            value=value
+            error=error
+            required=true
+            optional_label=false
+            autofocus=autofocus
+            max_len=crate::api::rules::IDENTIFIER_MAX
+            rule=rule
+            locale=locale
+        />
+    }
+}

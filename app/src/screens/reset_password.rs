@@ -1,9 +1,7 @@
 //! Forgotten password: where to send the code, then (after the code) the new password.
 
-use crate::api::{
-    Field, IdentifierKind, NewPasswordState, PageEnv, ResetPasswordState, Rule, UiError,
-};
-use crate::components::{ErrorSummary, Layout, PasswordField, TextField};
+use crate::api::{Field, NewPasswordState, PageEnv, ResetPasswordState, Rule, UiError};
+use crate::components::{ErrorSummary, IdentifierField, Layout, PasswordField};
 use crate::i18n::Msg;
 use crate::screens::CsrfField;
 use leptos::prelude::*;
@@ -21,17 +19,11 @@ pub fn ResetPasswordScreen(env: PageEnv, state: ResetPasswordState) -> impl Into
             <p class="lead">{l.text(Msg::ResetPasswordLead)}</p>
             <form class="form" method="post" action=ResetPassword::PATH novalidate>
                 <CsrfField token=env.csrf.clone()/>
-                <TextField
-                    name=Field::Identifier.name().to_string()
-                    label=l.text(IdentifierKind::label(&kinds)).to_string()
-                    input_type=IdentifierKind::input_type(&kinds).to_string()
-                    autocomplete=IdentifierKind::autocomplete(&kinds).to_string()
+                <IdentifierField
+                    kinds=kinds.clone()
                     value=state.identifier.clone()
                     error=errors.of(Field::Identifier)
-                    required=true
-                    optional_label=false
                     autofocus=true
-                    max_len=crate::api::rules::IDENTIFIER_MAX
                     rule=Rule::for_kinds(&kinds, (1, crate::api::rules::USERNAME_MAX))
                     locale=l
                 />

@@ -2,7 +2,7 @@
 //! first and the password next (identifier-first), with "email me a code" where offered.
 
 use crate::api::{Field, IdentifierKind, PageEnv, Rule, SignInState, SignInStep, UiError};
-use crate::components::{ErrorSummary, Layout, NoticeBanner, PasswordField, TextField};
+use crate::components::{ErrorSummary, IdentifierField, Layout, NoticeBanner, PasswordField};
 use crate::i18n::Msg;
 use crate::screens::CsrfField;
 use leptos::prelude::*;
@@ -39,17 +39,11 @@ pub fn SignInScreen(env: PageEnv, state: SignInState) -> impl IntoView {
         .into_any()
     } else {
         view! {
-            <TextField
-                name=Field::Identifier.name().to_string()
-                label=l.text(IdentifierKind::label(&kinds)).to_string()
-                input_type=IdentifierKind::input_type(&kinds).to_string()
-                autocomplete=IdentifierKind::autocomplete(&kinds).to_string()
+            <IdentifierField
+                kinds=kinds.clone()
                 value=state.identifier.clone()
                 error=errors.of(Field::Identifier)
-                required=true
-                optional_label=false
                 autofocus=!focus_password
-                max_len=crate::api::rules::IDENTIFIER_MAX
                 rule=Rule::Identifier
                 locale=l
             />
