@@ -49,6 +49,7 @@ err-busy = الخدمة مشغولة حاليًا. يُرجى المحاولة �
 err-internal = حدث خطأ من جانبنا. يُرجى المحاولة مرة أخرى.
 error-summary-title = توجد مشكلة
 about-service = حول هذه الخدمة
+working = جارٍ التنفيذ…
 support-link = المساعدة والدعم
 continue-profile-title = بعض التفاصيل الإضافية
 continue-profile-lead = يحتاج التطبيق إلى مزيد من المعلومات عنك قبل أن تتابع.

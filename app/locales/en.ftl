@@ -52,6 +52,7 @@ err-busy = The service is busy. Please try again in a moment.
 err-internal = Something went wrong on our side. Please try again.
 error-summary-title = There is a problem
 about-service = About this service
+working = Working…
 support-link = Help and support
 continue-profile-title = A few more details
 continue-profile-lead = The app needs a little more about you before you continue.

@@ -49,6 +49,7 @@ err-busy = サービスが混み合っています。しばらくしてからも
 err-internal = 問題が発生しました。もう一度お試しください。
 error-summary-title = 入力内容に問題があります
 about-service = このサービスについて
+working = 処理中…
 support-link = ヘルプとサポート
 continue-profile-title = 追加情報の入力
 continue-profile-lead = 続行する前に、いくつかの情報を入力してください。

@@ -16,6 +16,9 @@ pub struct PageEnv {
     /// The look: the operator's branding for this application (or the default).
     #[serde(default)]
     pub branding: Branding,
+    /// Submit buttons show as working (the gallery's pending state; pages never set it).
+    #[serde(default)]
+    pub pending: bool,
 }
 
 impl PageEnv {
@@ -26,6 +29,7 @@ impl PageEnv {
             csrf: String::new(),
             path: "/sign-in".into(),
             branding: Branding::default(),
+            pending: false,
         }
     }
 }

@@ -55,6 +55,8 @@ fn FixtureView() -> impl IntoView {
             .get("theme")
             .filter(|t| ["brand", "dark-only", "dense"].contains(&t.as_str()));
         let split = query.read().get("layout").as_deref() == Some("split");
+        // The pending state: submit buttons as while a submission is on its way.
+        let pending = query.read().get("pending").as_deref() == Some("1");
         let screen = fixtures::screens()
             .into_iter()
             .find(|(name, _)| *name == id)
@@ -64,6 +66,7 @@ fn FixtureView() -> impl IntoView {
             Some(screen) => {
                 let frames = ["light", "dark"].map(|scheme| {
                     let mut page = fixtures::page(screen.clone(), locale);
+                    page.env.pending = pending;
                     if split {
                         page.env.branding.layout = crate::api::PageLayout::Split;
                         page.env.branding.content = Some("Sign in once for every Acme app.".into());

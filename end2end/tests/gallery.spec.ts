@@ -27,10 +27,13 @@ test("every gallery entry renders in light and dark and is accessible", async ({
 
 test("example themes, the split layout and right-to-left stay accessible", async ({ page }) => {
   test.setTimeout(120_000);
-  for (const query of ["theme=brand", "theme=dark-only", "theme=dense", "layout=split", "lang=ar", "lang=ja"]) {
+  for (const query of ["theme=brand", "theme=dark-only", "theme=dense", "layout=split", "lang=ar", "lang=ja", "pending=1"]) {
     for (const screen of ["sign-in-error", "register-errors", "verify-code", "continue-profile"]) {
       await page.goto(`/${screen}?${query}`);
       await expect(page.locator(".gallery-frame")).toHaveCount(2);
+      if (query === "pending=1") {
+        await expect(page.locator('.button-primary[aria-busy="true"]').first()).toBeVisible();
+      }
       if (query === "lang=ar") {
         await expect(page.locator(".gallery-frame").first()).toHaveAttribute("dir", "rtl");
       }

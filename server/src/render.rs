@@ -64,6 +64,7 @@ pub fn page(state: &AppState, headers: &HeaderMap, screen: Screen, opts: PageOpt
             csrf: web::csrf_token(&state.csrf_key, &secret),
             path: opts.path.unwrap_or_else(|| "/".into()),
             branding: state.brands.for_client(opts.client_id.as_deref()),
+            pending: false,
         },
         screen,
     };

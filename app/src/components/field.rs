@@ -223,3 +223,46 @@ pub fn IdentifierField(
         />
     }
 }
+
+/// A form's submit button. Once hydrated it shows the pending state while the submission is
+/// on its way (`aria-busy`, a "working" line) and ignores further presses, so a double click
+/// cannot post twice. Without JavaScript it is a plain submit button.
+#[island]
+pub fn SubmitButton(
+    label: String,
+    #[prop(optional_no_strip)] name: Option<String>,
+    #[prop(optional_no_strip)] value: Option<String>,
+    primary: bool,
+    /// Shown already pending (the gallery's pending state).
+    pending: bool,
+    locale: Locale,
+) -> impl IntoView {
+    let (busy, set_busy) = signal(pending);
+    // Busy is set during the click, before the form posts: `aria-busy` does not take the
+    // button out of the submission, as `disabled` would.
+    let on_click = move |ev: web_sys::MouseEvent| {
+        if busy.get_untracked() {
+            ev.prevent_default();
+        } else {
+            set_busy.set(true);
+        }
+    };
+    let class = if primary {
+        "button button-primary"
+    } else {
+        "button button-secondary"
+    };
+    view! {
+        <button
+            type="submit"
+            class=class
+            name=name
+            value=value
+            aria-busy=move || if busy.get() { "true" } else { "false" }
+            on:click=on_click
+        >
+            {label}
+            <span class="button-busy" hidden=move || !busy.get()>" · " {locale.text(Msg::Working)}</span>
+        </button>
+    }
+}

@@ -2,7 +2,7 @@
 //! no account, terms to agree to before continuing.
 
 use crate::api::{Field, NoticeKind, NoticeState, PageEnv, UiError};
-use crate::components::{ErrorSummary, Layout};
+use crate::components::{ErrorSummary, Layout, SubmitButton};
 use crate::i18n::Msg;
 use crate::screens::register::TermsAgreement;
 use crate::screens::CsrfField;
@@ -23,7 +23,7 @@ pub fn NoticeScreen(env: PageEnv, state: NoticeState) -> impl IntoView {
             <form class="form" method="post" action=AgreeTerms::PATH novalidate>
                 <CsrfField token=env.csrf.clone()/>
                 {state.terms.clone().map(|t| view! { <TermsAgreement terms=t error=state.errors.of(Field::Terms) locale=l/> })}
-                <button type="submit" class="button button-primary">{l.text(Msg::ContinueSubmit)}</button>
+                <SubmitButton label=l.text(Msg::ContinueSubmit).to_string() primary=true pending=env.pending locale=l/>
             </form>
         }
         .into_any(),

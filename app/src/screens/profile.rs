@@ -6,7 +6,7 @@
 use crate::api::{
     ContinueState, PageEnv, ProfileFieldView, ProfileKind, Rule, ADDRESS_PARTS, NAME_PARTS,
 };
-use crate::components::{Layout, TextField};
+use crate::components::{Layout, SubmitButton, TextField};
 use crate::i18n::{Locale, Msg};
 use crate::screens::CsrfField;
 use leptos::prelude::*;
@@ -56,7 +56,7 @@ pub fn ProfileScreen(env: PageEnv, state: ContinueState) -> impl IntoView {
                 <CsrfField token=env.csrf.clone()/>
                 {username}
                 {fields}
-                <button type="submit" class="button button-primary">{l.text(Msg::SaveAndContinue)}</button>
+                <SubmitButton label=l.text(Msg::SaveAndContinue).to_string() primary=true pending=env.pending locale=l/>
             </form>
         </Layout>
     }

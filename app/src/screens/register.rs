@@ -2,7 +2,7 @@
 //! identifiers the operator requires, a password when chosen at sign-up, and the terms.
 
 use crate::api::{Field, IdentifierKind, PageEnv, RegisterState, Rule, TermsView, UiError};
-use crate::components::{ErrorSummary, Layout, PasswordField, TextField};
+use crate::components::{ErrorSummary, Layout, PasswordField, SubmitButton, TextField};
 use crate::i18n::{Locale, Msg};
 use crate::screens::CsrfField;
 use leptos::prelude::*;
@@ -81,7 +81,7 @@ pub fn RegisterScreen(env: PageEnv, state: RegisterState) -> impl IntoView {
                 {secondary}
                 {password}
                 {state.terms.clone().map(|t| view! { <TermsAgreement terms=t error=errors.of(Field::Terms) locale=l/> })}
-                <button type="submit" class="button button-primary">{l.text(Msg::RegisterSubmit)}</button>
+                <SubmitButton label=l.text(Msg::RegisterSubmit).to_string() primary=true pending=env.pending locale=l/>
             </form>
             {state.sign_in_enabled.then(|| view! {
                 <p class="switch">

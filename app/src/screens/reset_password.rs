@@ -1,7 +1,7 @@
 //! Forgotten password: where to send the code, then (after the code) the new password.
 
 use crate::api::{Field, NewPasswordState, PageEnv, ResetPasswordState, Rule, UiError};
-use crate::components::{ErrorSummary, IdentifierField, Layout, PasswordField};
+use crate::components::{ErrorSummary, IdentifierField, Layout, PasswordField, SubmitButton};
 use crate::i18n::Msg;
 use crate::screens::CsrfField;
 use leptos::prelude::*;
@@ -27,7 +27,7 @@ pub fn ResetPasswordScreen(env: PageEnv, state: ResetPasswordState) -> impl Into
                     rule=Rule::for_kinds(&kinds, (1, crate::api::rules::USERNAME_MAX))
                     locale=l
                 />
-                <button type="submit" class="button button-primary">{l.text(Msg::SendCodeSubmit)}</button>
+                <SubmitButton label=l.text(Msg::SendCodeSubmit).to_string() primary=true pending=env.pending locale=l/>
             </form>
             <p class="switch"><a href="/sign-in">{l.text(Msg::BackToSignIn)}</a></p>
         </Layout>
@@ -69,7 +69,7 @@ pub fn NewPasswordScreen(env: PageEnv, state: NewPasswordState) -> impl IntoView
                     rule=Rule::Required
                     locale=l
                 />
-                <button type="submit" class="button button-primary">{l.text(Msg::SavePasswordSubmit)}</button>
+                <SubmitButton label=l.text(Msg::SavePasswordSubmit).to_string() primary=true pending=env.pending locale=l/>
             </form>
         </Layout>
     }

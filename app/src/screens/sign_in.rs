@@ -2,7 +2,9 @@
 //! first and the password next (identifier-first), with "email me a code" where offered.
 
 use crate::api::{Field, IdentifierKind, PageEnv, Rule, SignInState, SignInStep, UiError};
-use crate::components::{ErrorSummary, IdentifierField, Layout, NoticeBanner, PasswordField};
+use crate::components::{
+    ErrorSummary, IdentifierField, Layout, NoticeBanner, PasswordField, SubmitButton,
+};
 use crate::i18n::Msg;
 use crate::screens::CsrfField;
 use leptos::prelude::*;
@@ -89,13 +91,9 @@ pub fn SignInScreen(env: PageEnv, state: SignInState) -> impl IntoView {
                 {(ask_password && state.forgot_password).then(|| view! {
                     <p class="form-aside"><a href="/reset-password">{l.text(Msg::ForgotPassword)}</a></p>
                 })}
-                <button type="submit" class="button button-primary" name="method" value=primary.0>
-                    {l.text(primary.1)}
-                </button>
+                <SubmitButton label=l.text(primary.1).to_string() name=Some("method".to_string()) value=Some(primary.0.to_string()) primary=true pending=env.pending locale=l/>
                 {(offer_code && step != SignInStep::Identifier).then(|| view! {
-                    <button type="submit" class="button button-secondary" name="method" value=code_method>
-                        {l.text(code_label)}
-                    </button>
+                    <SubmitButton label=l.text(code_label).to_string() name=Some("method".to_string()) value=Some(code_method.to_string()) primary=false pending=false locale=l/>
                 })}
             </form>
             {state.registration_enabled.then(|| view! {

@@ -1,7 +1,7 @@
 //! The screen where the user types the one-time code sent by email or text message.
 
 use crate::api::{CodePurpose, Field, PageEnv, Rule, UiError, VerifyCodeState};
-use crate::components::{ErrorSummary, Layout, NoticeBanner, TextField};
+use crate::components::{ErrorSummary, Layout, NoticeBanner, SubmitButton, TextField};
 use crate::i18n::Msg;
 use crate::screens::CsrfField;
 use leptos::prelude::*;
@@ -49,12 +49,8 @@ pub fn VerifyCodeScreen(env: PageEnv, state: VerifyCodeState) -> impl IntoView {
                     rule=Rule::Code { digits: state.digits }
                     locale=l
                 />
-                <button type="submit" class="button button-primary" name="action" value="verify">
-                    {l.text(Msg::VerifySubmit)}
-                </button>
-                <button type="submit" class="button button-secondary" name="action" value="resend">
-                    {l.text(Msg::ResendCode)}
-                </button>
+                <SubmitButton label=l.text(Msg::VerifySubmit).to_string() name=Some("action".to_string()) value=Some("verify".to_string()) primary=true pending=env.pending locale=l/>
+                <SubmitButton label=l.text(Msg::ResendCode).to_string() name=Some("action".to_string()) value=Some("resend".to_string()) primary=false pending=false locale=l/>
             </form>
             <p class="switch"><a href=state.back.clone()>{l.text(back)}</a></p>
         </Layout>
