@@ -126,14 +126,36 @@ impl Locale {
                     "نوفمبر",
                     "ديسمبر",
                 ];
-                format!("{d} {} {y}، {h:02}:{min:02} UTC", MONTHS[(m - 1) as usize])
+                let n = |v: i64, w: usize| self.digits(&format!("{v:0w$}"));
+                format!(
+                    "{} {} {}، {}:{} UTC",
+                    n(d, 1),
+                    MONTHS[(m - 1) as usize],
+                    n(y, 1),
+                    n(h, 2),
+                    n(min, 2)
+                )
             }
         }
     }
 
-    /// The translation of `msg` with `{n}` replaced by `n`.
+    /// The translation of `msg` with `{n}` replaced by `n` (a number in this language's
+    /// digits).
     pub fn text_n(self, msg: Msg, n: impl std::fmt::Display) -> String {
-        self.text(msg).replace("{n}", &n.to_string())
+        self.text(msg).replace("{n}", &self.digits(&n.to_string()))
+    }
+
+    /// A number as this language writes it: Arabic uses Arabic-Indic digits. Anything that
+    /// is not a plain number (a code, an address) is left alone.
+    pub fn digits(self, text: &str) -> String {
+        let plain = !text.is_empty() && text.chars().all(|c| c.is_ascii_digit());
+        match self {
+            Locale::Ar if plain => text
+                .chars()
+                .map(|c| char::from_u32(0x0660 + (c as u32 - '0' as u32)).unwrap_or(c))
+                .collect(),
+            _ => text.to_string(),
+        }
     }
 }
 
@@ -190,7 +212,12 @@ mod tests {
         let t = 1_795_317_120;
         assert_eq!(Locale::En.datetime(t), "22 Nov 2026, 03:12 UTC");
         assert_eq!(Locale::Ja.datetime(t), "2026年11月22日 03:12 UTC");
-        assert_eq!(Locale::Ar.datetime(t), "22 نوفمبر 2026، 03:12 UTC");
+        assert_eq!(Locale::Ar.datetime(t), "٢٢ نوفمبر ٢٠٢٦، ٠٣:١٢ UTC");
+        assert_eq!(
+            Locale::Ar.text_n(Msg::ErrLocked, 60).matches('٦').count(),
+            1
+        );
+        assert_eq!(Locale::Ar.digits("+819012345678"), "+819012345678");
         assert_eq!(Locale::En.datetime(951_782_400), "29 Feb 2000, 00:00 UTC");
     }
 

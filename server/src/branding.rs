@@ -255,12 +255,35 @@ impl Brands {
         }
     }
 
-    /// The branding of a page for `client_id` (organisations will come first, when they exist).
+    /// The branding of a page for `client_id`.
     pub fn for_client(&self, client_id: Option<&str>) -> Branding {
         client_id
             .and_then(|id| self.by_client.get(id))
             .unwrap_or(&self.default)
             .clone()
+    }
+}
+
+/// The resolution order in full: organisation over application over default. Pages of an
+/// organisation (`organization_id`, once organisations are stored) resolve through this; the
+/// others use [`Brands::for_client`], which is this without the organisation layer.
+pub fn for_organization(
+    config: &Config,
+    client_id: Option<&str>,
+    organization: &BrandingConfig,
+) -> Branding {
+    let app = client_id
+        .and_then(|id| config.clients.iter().find(|c| c.id == id))
+        .and_then(|c| c.branding.as_ref())
+        .map(|b| layered(&config.branding, b))
+        .unwrap_or_else(|| config.branding.clone());
+    resolve(&layered(&app, organization))
+}
+
+impl Brands {
+    /// The default branding (no application, no organisation).
+    pub fn default_branding(&self) -> &Branding {
+        &self.default
     }
 }
 
@@ -306,6 +329,48 @@ mod tests {
         assert!(parse_colour("#12345").is_err());
         assert_eq!(on_colour([0x43, 0x38, 0xca]), "#ffffff");
         assert_eq!(on_colour([0xfd, 0xe6, 0x8a]), "#11132a");
+    }
+
+    #[test]
+    fn organisation_over_application_over_default() {
+        let mut config = Config::default();
+        config.branding.name = Some("Default".into());
+        config.branding.support_url = Some("https://help.example".into());
+        config.clients.push(crate::config::ClientConfig {
+            id: "app".into(),
+            secret: None,
+            name: None,
+            logo_uri: None,
+            redirect_uris: vec!["https://a.example/cb".into()],
+            post_logout_redirect_uris: Vec::new(),
+            first_party: true,
+            allowed_scopes: Vec::new(),
+            id_token_signed_response_alg: "RS256".into(),
+            branding: Some(BrandingConfig {
+                name: Some("App".into()),
+                primary_color: Some("#112233".into()),
+                ..Default::default()
+            }),
+        });
+        let brands = Brands::new(&config);
+        assert_eq!(brands.for_client(Some("app")).name.as_deref(), Some("App"));
+        assert_eq!(
+            brands.for_client(Some("other")).name.as_deref(),
+            Some("Default")
+        );
+        assert_eq!(brands.default_branding().name.as_deref(), Some("Default"));
+        let org = BrandingConfig {
+            name: Some("Org".into()),
+            ..Default::default()
+        };
+        let b = for_organization(&config, Some("app"), &org);
+        assert_eq!(b.name.as_deref(), Some("Org"), "the organisation wins");
+        assert!(b.css.contains("#112233"), "the application's colour stays");
+        assert_eq!(
+            b.support_url.as_deref(),
+            Some("https://help.example"),
+            "the default fills in"
+        );
     }
 
     #[test]
