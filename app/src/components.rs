@@ -4,5 +4,5 @@
 mod field;
 mod layout;
 
-pub use field::{IdentifierField, PasswordField, SubmitButton, TextField};
+pub use field::{IdentifierField, NewPasswordFields, PasswordField, SubmitButton, TextField};
 pub use layout::{ErrorSummary, Layout, NoticeBanner};

@@ -728,17 +728,9 @@ impl std::fmt::Debug for Secret {
 fn default_true() -> bool {
     true
 }
+/// By default a client may ask for every scope Sesame supports.
 fn default_scopes() -> Vec<String> {
-    [
-        "openid",
-        "profile",
-        "email",
-        "phone",
-        "address",
-        "offline_access",
-    ]
-    .map(String::from)
-    .to_vec()
+    crate::oidc::SCOPES.map(String::from).to_vec()
 }
 fn default_alg() -> String {
     "RS256".into()

@@ -532,20 +532,7 @@ pub async fn answer(
             screen,
             errors,
             values,
-        }) => {
-            remember(
-                state,
-                flow,
-                &FormMemory {
-                    screen: screen.key.into(),
-                    errors,
-                    values,
-                    ..FormMemory::default()
-                },
-            )
-            .await?;
-            Ok(go(screen.path, Vec::new()))
-        }
+        }) => reject(state, flow, screen, errors, values, Vec::new()).await,
         Ok(Next::CodeResent) => {
             clear_memory(
                 state,
@@ -561,22 +548,28 @@ pub async fn answer(
             clear_memory(state, flow, screen.key, None, Vec::new()).await?;
             Ok(go(next.path(), Vec::new()))
         }
-        Err(errors) => {
-            remember(
-                state,
-                flow,
-                &FormMemory {
-                    screen: screen.key.into(),
-                    errors,
-                    values,
-                    notice: None,
-                    named_values,
-                },
-            )
-            .await?;
-            Ok(go(screen.path, Vec::new()))
-        }
+        Err(errors) => reject(state, flow, screen, errors, values, named_values).await,
     }
+}
+
+/// Back to `screen` with its errors and the values typed.
+async fn reject(
+    state: &AppState,
+    flow: &Flow,
+    screen: Screen,
+    errors: FormErrors,
+    values: Vec<(Field, String)>,
+    named_values: Vec<(String, String)>,
+) -> Result<Submitted, AppError> {
+    let memory = FormMemory {
+        screen: screen.key.into(),
+        errors,
+        values,
+        notice: None,
+        named_values,
+    };
+    remember(state, flow, &memory).await?;
+    Ok(go(screen.path, Vec::new()))
 }
 
 /// Runs one form through the engine: loads the flow, checks the anti-forgery token, then

@@ -266,3 +266,37 @@ pub fn SubmitButton(
         </button>
     }
 }
+
+/// A new password and its confirmation, with the policy's hint.
+#[component]
+pub fn NewPasswordFields(
+    rules: crate::api::PasswordRules,
+    errors: crate::api::FormErrors,
+    /// Which of the two gets focus, if any.
+    #[prop(optional_no_strip)]
+    focus: Option<crate::api::Field>,
+    locale: Locale,
+) -> impl IntoView {
+    use crate::api::Field;
+    view! {
+        <PasswordField
+            name=Field::NewPassword.name().to_string()
+            label=locale.text(Msg::NewPasswordLabel).to_string()
+            autocomplete="new-password".to_string()
+            hint=Some(locale.text_n(Msg::NewPasswordHint, rules.min))
+            error=errors.of(Field::NewPassword)
+            autofocus=focus == Some(Field::NewPassword)
+            rule=Rule::NewPassword(rules)
+            locale=locale
+        />
+        <PasswordField
+            name=Field::ConfirmPassword.name().to_string()
+            label=locale.text(Msg::ConfirmPasswordLabel).to_string()
+            autocomplete="new-password".to_string()
+            error=errors.of(Field::ConfirmPassword)
+            autofocus=focus == Some(Field::ConfirmPassword)
+            rule=Rule::Required
+            locale=locale
+        />
+    }
+}

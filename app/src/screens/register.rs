@@ -2,7 +2,7 @@
 //! identifiers the operator requires, a password when chosen at sign-up, and the terms.
 
 use crate::api::{Field, IdentifierKind, PageEnv, RegisterState, Rule, TermsView, UiError};
-use crate::components::{ErrorSummary, Layout, PasswordField, SubmitButton, TextField};
+use crate::components::{ErrorSummary, Layout, NewPasswordFields, SubmitButton, TextField};
 use crate::i18n::{Locale, Msg};
 use crate::screens::CsrfField;
 use leptos::prelude::*;
@@ -49,28 +49,8 @@ pub fn RegisterScreen(env: PageEnv, state: RegisterState) -> impl IntoView {
         .map(|k| input(Field::of_kind(*k), vec![*k]))
         .collect_view();
     let password = state.password.then(|| {
-        let rules = state.password_rules;
-        view! {
-            <PasswordField
-                name=Field::NewPassword.name().to_string()
-                label=l.text(Msg::NewPasswordLabel).to_string()
-                autocomplete="new-password".to_string()
-                hint=Some(l.text_n(Msg::NewPasswordHint, rules.min))
-                error=errors.of(Field::NewPassword)
-                autofocus=first_error == Some(Field::NewPassword)
-                rule=Rule::NewPassword(rules)
-                locale=l
-            />
-            <PasswordField
-                name=Field::ConfirmPassword.name().to_string()
-                label=l.text(Msg::ConfirmPasswordLabel).to_string()
-                autocomplete="new-password".to_string()
-                error=errors.of(Field::ConfirmPassword)
-                autofocus=first_error == Some(Field::ConfirmPassword)
-                rule=Rule::Required
-                locale=l
-            />
-        }
+        let focus = first_error.filter(|f| matches!(f, Field::NewPassword | Field::ConfirmPassword));
+        view! { <NewPasswordFields rules=state.password_rules errors=errors.clone() focus=focus locale=l/> }
     });
     view! {
         <Layout env=env.clone() client=state.client.clone() title=l.text(Msg::RegisterTitle).to_string()>

@@ -1,7 +1,7 @@
 //! Forgotten password: where to send the code, then (after the code) the new password.
 
 use crate::api::{Field, NewPasswordState, PageEnv, ResetPasswordState, Rule, UiError};
-use crate::components::{ErrorSummary, IdentifierField, Layout, PasswordField, SubmitButton};
+use crate::components::{ErrorSummary, IdentifierField, Layout, NewPasswordFields, SubmitButton};
 use crate::i18n::Msg;
 use crate::screens::CsrfField;
 use leptos::prelude::*;
@@ -50,25 +50,7 @@ pub fn NewPasswordScreen(env: PageEnv, state: NewPasswordState) -> impl IntoView
                 <CsrfField token=env.csrf.clone()/>
                 // Lets password managers file the new password under the right account.
                 <input type="hidden" name="account" autocomplete="username" value=state.account.clone()/>
-                <PasswordField
-                    name=Field::NewPassword.name().to_string()
-                    label=l.text(Msg::NewPasswordLabel).to_string()
-                    autocomplete="new-password".to_string()
-                    hint=Some(l.text_n(Msg::NewPasswordHint, rules.min))
-                    error=errors.of(Field::NewPassword)
-                    autofocus=true
-                    rule=Rule::NewPassword(rules)
-                    locale=l
-                />
-                <PasswordField
-                    name=Field::ConfirmPassword.name().to_string()
-                    label=l.text(Msg::ConfirmPasswordLabel).to_string()
-                    autocomplete="new-password".to_string()
-                    error=errors.of(Field::ConfirmPassword)
-                    autofocus=false
-                    rule=Rule::Required
-                    locale=l
-                />
+                <NewPasswordFields rules=rules errors=errors.clone() focus=Some(Field::NewPassword) locale=l/>
                 <SubmitButton label=l.text(Msg::SavePasswordSubmit).to_string() primary=true pending=env.pending locale=l/>
             </form>
         </Layout>
