@@ -1,6 +1,9 @@
 //! What the server hands each screen, and the errors the screens can show. Shared by the
 //! server (which builds these values from the flow state) and the browser (islands, gallery).
 
+mod mfa;
+pub use mfa::*;
+
 use crate::i18n::{Locale, Msg};
 use serde::{Deserialize, Serialize};
 
@@ -163,6 +166,8 @@ pub enum Field {
     ConfirmPassword,
     Code,
     Terms,
+    /// A backup code (second factor).
+    BackupCode,
 }
 
 impl Field {
@@ -178,6 +183,7 @@ impl Field {
             Field::ConfirmPassword => "confirm_password",
             Field::Code => "code",
             Field::Terms => "terms",
+            Field::BackupCode => "backup_code",
         }
     }
 
@@ -235,6 +241,20 @@ pub enum UiError {
     InvalidCredentials,
     #[error("wrong code")]
     CodeInvalid,
+    #[error("wrong code, tries left")]
+    CodeInvalidLeft { left: i64 },
+    #[error("code used already")]
+    CodeUsed,
+    #[error("wrong backup code")]
+    BackupCodeInvalid { left: i64 },
+    #[error("passkey ceremony failed")]
+    WebauthnFailed,
+    #[error("passkey refused")]
+    WebauthnRefused,
+    #[error("passkey unknown")]
+    WebauthnUnknown,
+    #[error("second factor required")]
+    MfaRequired,
     #[error("code expired")]
     CodeExpired,
     #[error("too many wrong codes")]
@@ -304,6 +324,13 @@ impl UiError {
             UiError::PhoneTaken => t(Msg::ErrPhoneTaken),
             UiError::InvalidCredentials => t(Msg::ErrInvalidCredentials),
             UiError::CodeInvalid => t(Msg::ErrCodeInvalid),
+            UiError::CodeInvalidLeft { left } => locale.text_n(Msg::ErrCodeInvalidLeft, left),
+            UiError::CodeUsed => t(Msg::ErrCodeUsed),
+            UiError::BackupCodeInvalid { left } => locale.text_n(Msg::ErrBackupCodeInvalid, left),
+            UiError::WebauthnFailed => t(Msg::ErrWebauthnFailed),
+            UiError::WebauthnRefused => t(Msg::ErrWebauthnRefused),
+            UiError::WebauthnUnknown => t(Msg::ErrWebauthnUnknown),
+            UiError::MfaRequired => t(Msg::ErrMfaRequired),
             UiError::CodeExpired => t(Msg::ErrCodeExpired),
             UiError::CodeAttemptsExceeded => t(Msg::ErrCodeAttemptsExceeded),
             UiError::ResendWait { seconds } => locale.text_n(Msg::ErrResendWait, seconds),
@@ -787,6 +814,9 @@ pub struct SignInState {
     pub registration_enabled: bool,
     /// A message about what just happened.
     pub notice: Option<Notice>,
+    /// Passkey sign-in (autofill and a button): the WebAuthn request, JSON.
+    #[serde(default)]
+    pub passkey: Option<String>,
 }
 
 /// The registration screen.
@@ -837,6 +867,8 @@ pub enum CodePurpose {
     SignIn,
     Register,
     ResetPassword,
+    /// A second factor.
+    Mfa,
 }
 
 /// The screen where the user enters the code sent to them.
@@ -1114,6 +1146,11 @@ pub enum Screen {
     Home(HomeState),
     SignOut(SignOutState),
     Demo(DemoState),
+    MfaVerify(MfaVerifyState),
+    MfaChoice(MfaChoiceState),
+    TotpSetup(TotpSetupState),
+    WebauthnSetup(WebauthnSetupState),
+    BackupCodes(BackupCodesState),
 }
 
 impl Screen {
@@ -1139,6 +1176,17 @@ impl Screen {
             Screen::SignOut(s) if s.done => Msg::SignedOutTitle,
             Screen::SignOut(_) => Msg::SignOutTitle,
             Screen::Demo(_) => Msg::DemoTitle,
+            Screen::MfaVerify(s) => match s.factor {
+                MfaFactor::Webauthn => Msg::MfaWebauthnTitle,
+                MfaFactor::BackupCode => Msg::MfaBackupCodeTitle,
+                _ => Msg::MfaTotpTitle,
+            },
+            Screen::MfaChoice(s) if s.setup => Msg::MfaSetupTitle,
+            Screen::MfaChoice(_) => Msg::MfaChoiceTitle,
+            Screen::TotpSetup(_) => Msg::TotpSetupTitle,
+            Screen::WebauthnSetup(s) if s.prompt => Msg::PasskeyPromptTitle,
+            Screen::WebauthnSetup(_) => Msg::WebauthnSetupTitle,
+            Screen::BackupCodes(_) => Msg::BackupCodesTitle,
         })
     }
 

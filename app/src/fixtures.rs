@@ -101,6 +101,64 @@ fn continue_profile() -> ContinueState {
     }
 }
 
+/// A made-up WebAuthn request (the gallery never runs a ceremony).
+const WEBAUTHN_GET: &str = r#"{"publicKey":{"challenge":"AAAA","rpId":"example.com","allowCredentials":[],"userVerification":"required"}}"#;
+/// A made-up WebAuthn creation request.
+const WEBAUTHN_CREATE: &str = r#"{"publicKey":{"challenge":"AAAA"}}"#;
+
+fn mfa_verify(factor: MfaFactor) -> MfaVerifyState {
+    MfaVerifyState {
+        client: demo_client(),
+        factor,
+        others: true,
+        remember_days: Some(30),
+        ..Default::default()
+    }
+}
+
+fn mfa_methods() -> Vec<MfaMethod> {
+    vec![
+        MfaMethod {
+            factor: MfaFactor::Totp,
+            detail: None,
+        },
+        MfaMethod {
+            factor: MfaFactor::Webauthn,
+            detail: None,
+        },
+        MfaMethod {
+            factor: MfaFactor::Email,
+            detail: Some("a•••@example.com".into()),
+        },
+        MfaMethod {
+            factor: MfaFactor::Sms,
+            detail: Some("•••• 5678".into()),
+        },
+        MfaMethod {
+            factor: MfaFactor::BackupCode,
+            detail: None,
+        },
+    ]
+}
+
+fn setup_methods() -> Vec<MfaMethod> {
+    mfa_methods().into_iter().take(2).collect()
+}
+
+/// A QR-code-like picture (the gallery has no secret to encode).
+const FAKE_QR: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200" viewBox="0 0 7 7" shape-rendering="crispEdges"><rect width="7" height="7" fill="#fff"/><path d="M0 0h3v3H0zM4 0h3v3H4zM0 4h3v3H0zM4 4h1v1H4zM6 5h1v2H6zM5 6h1v1H5z" fill="#000"/></svg>"##;
+
+fn totp_setup() -> TotpSetupState {
+    TotpSetupState {
+        client: demo_client(),
+        qr_svg: FAKE_QR.into(),
+        secret: "JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP".into(),
+        uri: "otpauth://totp/Acme:alice?secret=JBSWY3DPEHPK3PXP&issuer=Acme".into(),
+        others: true,
+        errors: FormErrors::default(),
+    }
+}
+
 /// Named screens with their state, in the gallery's order.
 pub fn screens() -> Vec<(&'static str, Screen)> {
     vec![
@@ -321,6 +379,135 @@ pub fn screens() -> Vec<(&'static str, Screen)> {
             Screen::SignOut(SignOutState {
                 done: true,
                 return_to: None,
+            }),
+        ),
+        (
+            "sign-in-passkey",
+            Screen::SignIn(SignInState {
+                passkey: Some(WEBAUTHN_GET.into()),
+                ..sign_in()
+            }),
+        ),
+        ("mfa-totp", Screen::MfaVerify(mfa_verify(MfaFactor::Totp))),
+        (
+            "mfa-totp-error",
+            Screen::MfaVerify(MfaVerifyState {
+                errors: FormErrors::field(Field::Code, UiError::CodeInvalidLeft { left: 4 }),
+                ..mfa_verify(MfaFactor::Totp)
+            }),
+        ),
+        (
+            "mfa-totp-replayed",
+            Screen::MfaVerify(MfaVerifyState {
+                errors: FormErrors::field(Field::Code, UiError::CodeUsed),
+                ..mfa_verify(MfaFactor::Totp)
+            }),
+        ),
+        (
+            "mfa-locked",
+            Screen::MfaVerify(MfaVerifyState {
+                errors: FormErrors::form(UiError::Locked { minutes: 15 }),
+                ..mfa_verify(MfaFactor::Totp)
+            }),
+        ),
+        (
+            "mfa-webauthn",
+            Screen::MfaVerify(MfaVerifyState {
+                webauthn: Some(WEBAUTHN_GET.into()),
+                ..mfa_verify(MfaFactor::Webauthn)
+            }),
+        ),
+        (
+            "mfa-backup-code",
+            Screen::MfaVerify(MfaVerifyState {
+                backup_left: Some(7),
+                ..mfa_verify(MfaFactor::BackupCode)
+            }),
+        ),
+        (
+            "mfa-backup-code-error",
+            Screen::MfaVerify(MfaVerifyState {
+                backup_left: Some(7),
+                errors: FormErrors::field(
+                    Field::BackupCode,
+                    UiError::BackupCodeInvalid { left: 3 },
+                ),
+                ..mfa_verify(MfaFactor::BackupCode)
+            }),
+        ),
+        ("mfa-email", Screen::MfaVerify(mfa_verify(MfaFactor::Email))),
+        (
+            "mfa-methods",
+            Screen::MfaChoice(MfaChoiceState {
+                client: demo_client(),
+                methods: mfa_methods(),
+                ..Default::default()
+            }),
+        ),
+        (
+            "mfa-methods-webauthn-failed",
+            Screen::MfaChoice(MfaChoiceState {
+                client: demo_client(),
+                methods: mfa_methods(),
+                errors: FormErrors::form(UiError::WebauthnFailed),
+                ..Default::default()
+            }),
+        ),
+        (
+            "mfa-setup-required",
+            Screen::MfaChoice(MfaChoiceState {
+                client: demo_client(),
+                setup: true,
+                methods: setup_methods(),
+                skippable: false,
+                errors: FormErrors::default(),
+            }),
+        ),
+        (
+            "mfa-setup-prompt",
+            Screen::MfaChoice(MfaChoiceState {
+                client: demo_client(),
+                setup: true,
+                methods: setup_methods(),
+                skippable: true,
+                errors: FormErrors::default(),
+            }),
+        ),
+        ("totp-setup", Screen::TotpSetup(totp_setup())),
+        (
+            "totp-setup-error",
+            Screen::TotpSetup(TotpSetupState {
+                errors: FormErrors::field(Field::Code, UiError::CodeInvalidLeft { left: 9 }),
+                ..totp_setup()
+            }),
+        ),
+        (
+            "webauthn-setup",
+            Screen::WebauthnSetup(WebauthnSetupState {
+                client: demo_client(),
+                options: WEBAUTHN_CREATE.into(),
+                prompt: false,
+                others: true,
+                errors: FormErrors::default(),
+            }),
+        ),
+        (
+            "passkey-prompt",
+            Screen::WebauthnSetup(WebauthnSetupState {
+                client: demo_client(),
+                options: WEBAUTHN_CREATE.into(),
+                prompt: true,
+                others: false,
+                errors: FormErrors::default(),
+            }),
+        ),
+        (
+            "backup-codes",
+            Screen::BackupCodes(BackupCodesState {
+                client: demo_client(),
+                codes: (0..10).map(|i| format!("k{i}m7-q4xz-8hd{i}")).collect(),
+                download: "#backup-codes.txt".into(),
+                errors: FormErrors::default(),
             }),
         ),
         ("demo-signed-out", Screen::Demo(DemoState::default())),

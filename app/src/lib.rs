@@ -10,6 +10,8 @@ pub mod gallery;
 pub mod i18n;
 pub mod port;
 pub mod screens;
+#[cfg(feature = "hydrate")]
+pub mod webauthn;
 
 #[cfg(feature = "ssr")]
 use api::Page;

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod error;
 pub mod form_post;
 pub mod home;
+pub mod mfa;
 pub mod notice;
 pub mod outbox;
 pub mod profile;
@@ -41,6 +42,11 @@ pub fn ScreenView(page: Page) -> impl IntoView {
         Screen::Home(state) => view! { <home::HomeScreen env state/> }.into_any(),
         Screen::SignOut(state) => view! { <sign_out::SignOutScreen env state/> }.into_any(),
         Screen::Demo(state) => view! { <demo::DemoScreen env state/> }.into_any(),
+        Screen::MfaVerify(state) => view! { <mfa::MfaVerifyScreen env state/> }.into_any(),
+        Screen::MfaChoice(state) => view! { <mfa::MfaChoiceScreen env state/> }.into_any(),
+        Screen::TotpSetup(state) => view! { <mfa::TotpSetupScreen env state/> }.into_any(),
+        Screen::WebauthnSetup(state) => view! { <mfa::WebauthnSetupScreen env state/> }.into_any(),
+        Screen::BackupCodes(state) => view! { <mfa::BackupCodesScreen env state/> }.into_any(),
     }
 }
 

@@ -43,6 +43,8 @@ pub struct Config {
     pub profile: ProfileConfig,
     pub branding: BrandingConfig,
     pub lockout: LockoutConfig,
+    pub mfa: MfaConfig,
+    pub passkeys: PasskeyConfig,
     pub dev: DevConfig,
     pub demo: DemoConfig,
     /// The applications (relying parties) allowed to sign users in.
@@ -335,6 +337,97 @@ impl Default for CodeConfig {
             max_sends: 10,
             max_sends_per_address: 50,
             send_window_secs: 600,
+        }
+    }
+}
+
+/// When users are asked for a second factor, and to set one up.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MfaPolicy {
+    /// Never asked, even for factors users have.
+    Off,
+    /// Users who have a factor are asked for it; nobody is asked to set one up.
+    #[default]
+    UserControlled,
+    /// Every user proves a second factor; users without one set one up before signing in.
+    Mandatory,
+    /// Like `user_controlled`, and users without a factor are offered to set one up at
+    /// sign-in (they may skip; a skip is remembered).
+    PromptAtSignIn,
+    /// Like `prompt_at_sign_in`, and also right after sign-up.
+    PromptAtSignUpAndSignIn,
+}
+
+/// A kind of second factor.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum MfaFactorKind {
+    /// A code from an authenticator app (TOTP, RFC 6238).
+    Totp,
+    /// A passkey or security key (WebAuthn).
+    Webauthn,
+    /// One of ten single-use backup codes, given after the first factor is set up.
+    BackupCode,
+    /// A code sent to the account's verified email address.
+    Email,
+    /// A code sent to the account's verified phone number.
+    Sms,
+}
+
+/// `[mfa]`: multi-factor authentication.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MfaConfig {
+    pub policy: MfaPolicy,
+    /// Factors users may use and set up, in the order the screens offer them.
+    pub factors: Vec<MfaFactorKind>,
+    /// Days a "remember this device" choice skips the second factor; 0 hides the choice.
+    pub remember_device_days: i64,
+    /// The issuer shown in authenticator apps; the brand name when empty.
+    pub totp_issuer: String,
+}
+
+impl Default for MfaConfig {
+    fn default() -> Self {
+        Self {
+            policy: MfaPolicy::default(),
+            factors: vec![
+                MfaFactorKind::Totp,
+                MfaFactorKind::Webauthn,
+                MfaFactorKind::BackupCode,
+            ],
+            remember_device_days: 0,
+            totp_issuer: String::new(),
+        }
+    }
+}
+
+impl MfaConfig {
+    /// Whether `kind` may be used.
+    pub fn allows(&self, kind: MfaFactorKind) -> bool {
+        self.policy != MfaPolicy::Off && self.factors.contains(&kind)
+    }
+}
+
+/// `[passkeys]`: passkeys as a first factor and WebAuthn settings.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasskeyConfig {
+    /// Sign in with a passkey alone: a button and autofill in the identifier field.
+    pub sign_in: bool,
+    /// After signing in, users without a passkey are offered to create one (skippable).
+    pub prompt_after_sign_in: bool,
+    /// Seconds a WebAuthn ceremony may take.
+    pub timeout_secs: u32,
+}
+
+impl Default for PasskeyConfig {
+    fn default() -> Self {
+        Self {
+            sign_in: false,
+            prompt_after_sign_in: false,
+            timeout_secs: 300,
         }
     }
 }
@@ -784,6 +877,32 @@ impl Config {
             return Err(key(
                 "server.public_url",
                 "must be an http or https URL without query".into(),
+            ));
+        }
+        if !(0..=365).contains(&self.mfa.remember_device_days) {
+            return Err(key(
+                "mfa.remember_device_days",
+                "must be between 0 (off) and 365".into(),
+            ));
+        }
+        if self.mfa.policy == MfaPolicy::Mandatory
+            && !self
+                .mfa
+                .factors
+                .iter()
+                .any(|f| matches!(f, MfaFactorKind::Totp | MfaFactorKind::Webauthn))
+        {
+            return Err(key(
+                "mfa.factors",
+                "a mandatory policy needs totp or webauthn, so that every user can set one up"
+                    .into(),
+            ));
+        }
+        if (self.passkeys.sign_in || self.passkeys.prompt_after_sign_in) && url.host_str().is_none()
+        {
+            return Err(key(
+                "passkeys.sign_in",
+                "passkeys need a public URL with a host name".into(),
             ));
         }
         if self.locale().is_none() {

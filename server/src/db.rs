@@ -3,8 +3,10 @@
 //! Placeholders are `$1, $2, …` in order of first use, which both databases accept.
 
 mod lockout;
+mod mfa;
 mod verification;
 
+pub use mfa::FactorRow;
 pub use verification::{CodeRecord, OutboxRow};
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -57,6 +59,10 @@ pub struct UserRow {
     /// Collected profile claims, a JSON object.
     pub profile: Option<String>,
     pub created_at: i64,
+    /// When the user declined the offer to set up a second factor.
+    pub mfa_skipped_at: Option<i64>,
+    /// When the user declined the offer to create a passkey.
+    pub passkey_skipped_at: Option<i64>,
 }
 
 impl UserRow {
@@ -290,7 +296,8 @@ impl Db {
 
     const USER_COLUMNS: &'static str =
         "id, username, email, email_verified, phone, phone_verified, \
-         password_hash, suspended_at, terms_accepted_at, profile, created_at";
+         password_hash, suspended_at, terms_accepted_at, profile, created_at, mfa_skipped_at, \
+         passkey_skipped_at";
 
     /// The user with this (already normalised) phone number.
     pub async fn user_by_phone(&self, phone: &str) -> Result<Option<UserRow>> {
@@ -808,8 +815,11 @@ impl Db {
 
     /// Counts rows of one of Sesame's tables (tests and diagnostics).
     pub async fn count(&self, table: &str) -> Result<i64> {
-        const TABLES: [&str; 9] = [
+        const TABLES: [&str; 12] = [
             "users",
+            "mfa_factors",
+            "backup_codes",
+            "trusted_devices",
             "verification_codes",
             "outbox",
             "auth_failures",

@@ -20,6 +20,11 @@ pub enum AppError {
     Json(#[from] serde_json::Error),
     #[error("outbound request: {0}")]
     Http(#[from] reqwest::Error),
+    #[error("webauthn: {0}")]
+    Webauthn(#[from] webauthn_rs::prelude::WebauthnError),
+    /// Something that cannot happen did.
+    #[error("invariant: {0}")]
+    Invariant(String),
 }
 
 impl AppError {

@@ -7,8 +7,8 @@
 use crate::crypto::{now, random_token, token_hash};
 use crate::error::AppError;
 use crate::flow::{
-    load_flow, profile, register, reset_password, save_progress, sign_in, terms, verify_code, Ctx,
-    Event, Flow, Next, Progress, StepResult,
+    load_flow, mfa, profile, register, reset_password, save_progress, sign_in, terms, verify_code,
+    Ctx, Event, Flow, Next, Progress, StepResult,
 };
 use crate::state::AppState;
 use crate::web::{self, CookieName};
@@ -39,6 +39,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/experience/reset-password/new", post(new_password))
         .route("/api/experience/terms", post(agree_terms))
         .route("/api/experience/profile", post(give_profile))
+        .route("/api/experience/mfa", get(mfa_state).post(mfa_action))
+        .route("/api/experience/passkey", get(passkey_options))
 }
 
 async fn openapi() -> Response {
@@ -93,21 +95,21 @@ fn rejected(ctx: &Ctx<'_>, errors: FormErrors) -> Response {
 
 fn next_body(next: &Next) -> Response {
     let mut body = json!({ "next": next.name() });
-    let mut cookie = None;
+    let mut cookies: &[String] = &[];
     match next {
         Next::Done {
             location,
-            cookie: c,
+            cookies: c,
         } => {
             body["redirect_to"] = json!(location);
-            cookie = Some(c.clone());
+            cookies = c;
         }
         other => {
             body["screen"] = json!(other.path());
         }
     }
     let mut response = (StatusCode::OK, Json(body)).into_response();
-    if let Some(c) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+    for c in cookies.iter().filter_map(|c| HeaderValue::from_str(c).ok()) {
         response.headers_mut().append(header::SET_COOKIE, c);
     }
     response
@@ -433,6 +435,112 @@ async fn new_password(State(s): State<AppState>, req: Request) -> Response {
 async fn agree_terms(State(s): State<AppState>, req: Request) -> Response {
     step(&s, req, async |ctx, flow, b: TermsBody| {
         terms::agree(ctx, flow, b.agreed).await
+    })
+    .await
+}
+
+async fn mfa_action(State(s): State<AppState>, req: Request) -> Response {
+    step(&s, req, async |ctx, flow, a: mfa::Action| {
+        mfa::act(ctx, flow, &a).await
+    })
+    .await
+}
+
+/// Answers a read of the flow: `build` gets the loaded flow (and may start a ceremony in it).
+async fn read_flow(
+    state: &AppState,
+    req: Request,
+    build: impl for<'c> AsyncFnOnce(&Ctx<'c>, &mut Flow) -> Result<Value, AppError>,
+) -> Response {
+    let (parts, _) = req.into_parts();
+    if !web::same_origin(&parts.headers, &state.origin) {
+        return error_body(
+            StatusCode::FORBIDDEN,
+            "cross_origin",
+            "cross-site request refused",
+        );
+    }
+    let r = async {
+        let mut flow = match load_flow(state, &parts.headers).await? {
+            Ok(flow) => flow,
+            Err(_) => {
+                return Ok(error_body(
+                    StatusCode::NOT_FOUND,
+                    "no_interaction",
+                    "no interaction",
+                ))
+            }
+        };
+        let ctx = Ctx::new(state, &parts.headers, &parts.extensions, Some(&flow));
+        Ok::<_, AppError>(Json(build(&ctx, &mut flow).await?).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "experience api failed");
+        error_body(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error",
+        )
+    })
+}
+
+fn json_or_null(text: Option<String>) -> Value {
+    text.and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null)
+}
+
+/// `GET /api/experience/mfa`: the second-factor step of the flow: the factor to prove, the
+/// other methods, what may be set up, a new authenticator-app secret or WebAuthn options
+/// when the step needs them, and backup codes to show.
+async fn mfa_state(State(s): State<AppState>, req: Request) -> Response {
+    read_flow(&s, req, async |ctx, flow| {
+        let Some((user, amr)) = mfa::pending(ctx.state, flow).await? else {
+            return Ok(json!({ "pending": false }));
+        };
+        let m = flow.progress.mfa.clone();
+        let names = |ks: &[crate::config::MfaFactorKind]| {
+            ks.iter()
+                .map(|k| mfa::factor_of(*k).name())
+                .collect::<Vec<_>>()
+        };
+        let choices = mfa::choices(ctx, flow, &user, &amr).await?;
+        let (setup, skippable) = mfa::setup_options(ctx, flow, &user, &amr).await?;
+        let factor = m.factor;
+        let mut body = json!({
+            "pending": true,
+            "passed": m.passed,
+            "factor": factor.map(|k| mfa::factor_of(k).name()),
+            "methods": names(&choices),
+            "setup_methods": names(&setup),
+            "skippable": skippable,
+            "backup_codes": m.backup_codes,
+            "backup_codes_left": ctx.state.db.backup_codes_left(&user.id).await?,
+        });
+        use crate::config::MfaFactorKind as K;
+        if !m.passed && factor == Some(K::Totp) && !choices.contains(&K::Totp) {
+            let secret = mfa::totp_secret(ctx.state, flow).await?;
+            let uri = crate::mfa::totp_uri(&secret, &mfa::totp_issuer(ctx.state), &user.label());
+            body["totp_setup"] = json!({ "secret": secret, "uri": uri });
+        }
+        if factor == Some(K::Webauthn) || m.passed {
+            let options = if choices.contains(&K::Webauthn) && !m.passed {
+                mfa::start_authentication(ctx.state, flow).await?
+            } else {
+                mfa::start_registration(ctx.state, flow).await?
+            };
+            body["webauthn_options"] = json_or_null(options);
+        }
+        Ok(body)
+    })
+    .await
+}
+
+/// `GET /api/experience/passkey`: WebAuthn options for signing in with a passkey alone.
+async fn passkey_options(State(s): State<AppState>, req: Request) -> Response {
+    read_flow(&s, req, async |ctx, flow| {
+        let options = mfa::start_passkey_sign_in(ctx.state, flow).await?;
+        Ok(json!({ "webauthn_options": json_or_null(options) }))
     })
     .await
 }

@@ -3,6 +3,7 @@
 //! Each step is a form post that ends in a redirect, and the next GET renders from the
 //! stored state, so every screen works without JavaScript.
 
+pub mod mfa;
 pub mod profile;
 pub mod register;
 pub mod reset_password;
@@ -90,8 +91,12 @@ pub struct Progress {
     /// The account whose password may be set: only after a reset code of this flow was
     /// consumed.
     pub reset_user: Option<String>,
-    /// A user who proved who they are but must agree to the terms before the session starts.
+    /// A user who proved who they are, with what they proved (`amr`), held at a step
+    /// before the session: a second factor, the profile, the terms.
     pub pending_user: Option<(String, String)>,
+    /// The second-factor steps.
+    #[serde(default)]
+    pub mfa: mfa::MfaProgress,
 }
 
 impl Progress {
@@ -324,8 +329,24 @@ pub enum Next {
     Terms,
     /// Profile fields (or a username) are wanted before continuing.
     Continue,
-    /// Signed in: continue to `location` with the session cookie.
-    Done { location: String, cookie: String },
+    /// A second factor must be proven.
+    Mfa,
+    /// A second factor must (or may) be set up.
+    MfaSetup,
+    /// Setting up an authenticator app.
+    TotpSetup,
+    /// Registering a passkey or security key as a second factor.
+    WebauthnSetup,
+    /// New backup codes to save.
+    BackupCodes,
+    /// The offer to create a passkey.
+    PasskeyPrompt,
+    /// Signed in: continue to `location` with the session cookie (and the remembered-device
+    /// cookie).
+    Done {
+        location: String,
+        cookies: Vec<String>,
+    },
 }
 
 impl Next {
@@ -342,6 +363,12 @@ impl Next {
             Next::Suspended => "/suspended",
             Next::Terms => "/terms",
             Next::Continue => "/continue",
+            Next::Mfa => mfa::VERIFY_SCREEN.path,
+            Next::MfaSetup => mfa::SETUP_SCREEN.path,
+            Next::TotpSetup => mfa::TOTP_SETUP_SCREEN.path,
+            Next::WebauthnSetup => mfa::WEBAUTHN_SETUP_SCREEN.path,
+            Next::BackupCodes => mfa::BACKUP_CODES_SCREEN.path,
+            Next::PasskeyPrompt => mfa::PASSKEY_SCREEN.path,
             Next::Done { location, .. } => location,
         }
     }
@@ -359,6 +386,12 @@ impl Next {
             Next::Suspended => "suspended",
             Next::Terms => "terms",
             Next::Continue => "profile",
+            Next::Mfa => "mfa",
+            Next::MfaSetup => "mfa_setup",
+            Next::TotpSetup => "totp_setup",
+            Next::WebauthnSetup => "webauthn_setup",
+            Next::BackupCodes => "backup_codes",
+            Next::PasskeyPrompt => "passkey_prompt",
             Next::Done { .. } => "done",
         }
     }
@@ -367,8 +400,11 @@ impl Next {
 /// A step's outcome: the next step, or the errors to show on the same screen.
 pub type StepResult = Result<Result<Next, FormErrors>, AppError>;
 
-/// Ends a successful proof of identity: suspended accounts stop here; users who owe an
-/// agreement to the terms see them; everyone else gets a fresh session.
+/// Ends a successful proof of identity. Suspended accounts stop here; then come the
+/// second factor (proving one, setting one up, saving backup codes), the profile fields and
+/// the terms the user still owes, and the passkey offer; everyone else gets a fresh session.
+/// Every step that resolves one of these calls this function again, so each gate is
+/// checked on every path to the session.
 pub async fn finish_sign_in(
     ctx: &Ctx<'_>,
     flow: &mut Flow,
@@ -381,25 +417,34 @@ pub async fn finish_sign_in(
         save_progress(ctx.state, flow).await?;
         return Ok(Ok(Next::Suspended));
     }
-    if profile::user_needs(ctx.state, user) {
-        flow.progress.pending_user = Some((user.id.clone(), amr.to_string()));
+    let hold = |flow: &mut Flow| flow.progress.pending_user = Some((user.id.clone(), amr.into()));
+    if let Some(next) = mfa::gate(ctx, flow, user, amr).await? {
+        hold(flow);
         save_progress(ctx.state, flow).await?;
-        return Ok(Ok(Next::Continue));
+        return Ok(Ok(next));
     }
-    if ctx.state.config.terms.policy == crate::config::TermsPolicy::Manual
+    let next = if profile::user_needs(ctx.state, user) {
+        Some(Next::Continue)
+    } else if ctx.state.config.terms.policy == crate::config::TermsPolicy::Manual
         && user.terms_accepted_at.is_none()
     {
-        flow.progress.pending_user = Some((user.id.clone(), amr.to_string()));
+        Some(Next::Terms)
+    } else {
+        mfa::passkey_offer(ctx, flow, user).await?
+    };
+    if let Some(next) = next {
+        hold(flow);
         save_progress(ctx.state, flow).await?;
-        return Ok(Ok(Next::Terms));
+        return Ok(Ok(next));
     }
-    let cookie = start_session(ctx.state, ctx.headers, flow, user, amr).await?;
+    let mut cookies = vec![start_session(ctx.state, ctx.headers, flow, user, amr).await?];
+    cookies.extend(mfa::remember_cookie(ctx.state, flow, user, amr).await?);
     flow.progress = Progress::default();
     save_progress(ctx.state, flow).await?;
     tracing::info!(user = %user.id, amr, "signed in");
     Ok(Ok(Next::Done {
         location: flow.next_after_sign_in().to_string(),
-        cookie,
+        cookies,
     }))
 }
 
@@ -516,7 +561,7 @@ pub async fn answer(
     outcome: Result<Next, FormErrors>,
 ) -> Result<Submitted, AppError> {
     match outcome {
-        Ok(Next::Done { location, cookie }) => Ok(go(location, vec![cookie])),
+        Ok(Next::Done { location, cookies }) => Ok(go(location, cookies)),
         Ok(Next::PasswordChanged) => {
             clear_memory(
                 state,
@@ -594,6 +639,40 @@ pub async fn run_form(
     let ctx = Ctx::new(state, &parts.headers, &parts.extensions, Some(&flow));
     let outcome = step(&ctx, &mut flow).await?;
     answer(state, &flow, screen, values, named, outcome).await
+}
+
+/// Reads a form body as every name/value pair it posts.
+pub async fn form_pairs(state: &AppState, body: axum::body::Body) -> Vec<(String, String)> {
+    let bytes = axum::body::to_bytes(body, state.config.server.max_body_bytes)
+        .await
+        .unwrap_or_default();
+    url::form_urlencoded::parse(&bytes)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// The value of `name` in posted pairs (empty when absent).
+pub fn pair<'p>(pairs: &'p [(String, String)], name: &str) -> &'p str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default()
+}
+
+/// The redirect answering a plain form post (not a server function).
+pub fn redirect(outcome: Result<Submitted, AppError>) -> axum::response::Response {
+    let submitted = outcome.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "form submission failed");
+        go("/error?kind=internal", Vec::new())
+    });
+    let mut response =
+        crate::oidc::authorize::see_other(&submitted.location, &submitted.set_cookies);
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
 }
 
 /// Caps what is kept of a typed value.

@@ -13,6 +13,7 @@ pub mod identifier;
 pub mod keys;
 pub mod lockout;
 pub mod messaging;
+pub mod mfa;
 pub mod oidc;
 pub mod pages;
 pub mod password;
@@ -83,7 +84,24 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         .build()?;
     let issuer = config.issuer();
     let messenger = messaging::Messenger::new(&config)?;
+    // WebAuthn needs a host name for its relying-party id; on an IP address (a local test
+    // setup) passkeys and security keys are simply not offered.
+    let webauthn = url::Url::parse(&config.server.public_url)
+        .ok()
+        .filter(|u| matches!(u.host(), Some(url::Host::Domain(_))))
+        .and_then(|_| {
+            let name = config.branding.name.as_deref().unwrap_or("Sesame");
+            mfa::webauthn(
+                &config.server.public_url,
+                name,
+                config.passkeys.timeout_secs,
+            )
+            .map_err(|e| tracing::warn!(error = %e, "WebAuthn unavailable"))
+            .ok()
+        })
+        .map(Arc::new);
     Ok(AppState::new(Inner {
+        webauthn,
         messenger,
         brands: branding::Brands::new(&config),
         cookies: web::Cookies::new(config.https()),
@@ -135,6 +153,16 @@ pub fn router(state: AppState) -> Router {
         .route("/terms", get(pages::terms))
         .route("/continue", get(pages::continue_profile))
         .route("/flow/continue", post(flow::profile::form))
+        .route("/flow/mfa", post(flow::mfa::form))
+        .route("/mfa", get(pages::mfa::verify))
+        .route("/mfa/methods", get(pages::mfa::methods))
+        .route("/mfa/setup", get(pages::mfa::setup))
+        .route("/mfa/setup/totp", get(pages::mfa::setup_totp))
+        .route("/mfa/setup/webauthn", get(pages::mfa::setup_webauthn))
+        .route("/mfa/backup-codes", get(pages::mfa::backup_codes))
+        .route("/mfa/backup-codes.txt", get(pages::mfa::backup_codes_file))
+        .route("/mfa/continue", get(pages::mfa::resume))
+        .route("/passkey/create", get(pages::mfa::passkey_prompt))
         .route("/sign-out", get(pages::sign_out))
         .route("/sign-out/done", get(pages::signed_out))
         .route("/error", get(pages::error))

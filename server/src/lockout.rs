@@ -72,13 +72,21 @@ pub async fn check(db: &Db, subjects: &Subjects) -> Result<Result<(), UiError>, 
     })
 }
 
-/// Counts a failed attempt; locks each subject that reached its limit.
-pub async fn failed(db: &Db, config: &LockoutConfig, subjects: &Subjects) -> Result<(), AppError> {
+/// Counts a failed attempt; locks each subject that reached its limit. Answers the tries
+/// left before the identifier or account locks, when the attempt names one.
+pub async fn failed(
+    db: &Db,
+    config: &LockoutConfig,
+    subjects: &Subjects,
+) -> Result<Option<i64>, AppError> {
     let now = now();
+    let mut left: Option<i64> = None;
     for id in subjects.identifier.iter().chain(subjects.user.iter()) {
         let n = db
             .record_failure(id, now, now - config.identifier_window_secs)
             .await?;
+        let l = (config.identifier_max_failures - n).max(0);
+        left = Some(left.map_or(l, |x| x.min(l)));
         if n >= config.identifier_max_failures {
             tracing::warn!(subject = %id, failures = n, "identifier locked");
             db.lock(id, now + config.identifier_lock_secs).await?;
@@ -91,7 +99,7 @@ pub async fn failed(db: &Db, config: &LockoutConfig, subjects: &Subjects) -> Res
         tracing::warn!(subject = %subjects.ip, failures = n, "client address locked");
         db.lock(&subjects.ip, now + config.ip_lock_secs).await?;
     }
-    Ok(())
+    Ok(left)
 }
 
 /// Forgets the identifier's failures after it proved itself.

@@ -183,6 +183,7 @@ pub fn code_message(
                 CodePurpose::SignIn => "to sign in to Sesame",
                 CodePurpose::Register => "to confirm your address for your new Sesame account",
                 CodePurpose::ResetPassword => "to reset your Sesame password",
+                CodePurpose::Mfa => "to confirm it is you signing in to Sesame",
             };
             if sms {
                 (
@@ -205,6 +206,7 @@ pub fn code_message(
                 CodePurpose::SignIn => "لتسجيل الدخول إلى Sesame",
                 CodePurpose::Register => "لتأكيد عنوانك لحسابك الجديد في Sesame",
                 CodePurpose::ResetPassword => "لإعادة تعيين كلمة المرور لحسابك في Sesame",
+                CodePurpose::Mfa => "لتأكيد أنك من يسجّل الدخول إلى Sesame",
             };
             if sms {
                 (
@@ -226,6 +228,7 @@ pub fn code_message(
                 CodePurpose::SignIn => "Sesame へのサインイン",
                 CodePurpose::Register => "新しい Sesame アカウントの宛先確認",
                 CodePurpose::ResetPassword => "Sesame のパスワード再設定",
+                CodePurpose::Mfa => "Sesame へのサインインの本人確認",
             };
             if sms {
                 (

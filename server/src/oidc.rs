@@ -17,10 +17,7 @@ pub const SCOPES: [&str; 6] = [
     "offline_access",
 ];
 
-/// The authentication methods a session was established with (`amr`).
+/// The authentication methods a session was established with (`amr`, RFC 8176 values).
 pub fn amr_list(amr: &str) -> Vec<String> {
-    amr.split(' ')
-        .filter(|s| !s.is_empty())
-        .map(String::from)
-        .collect()
+    crate::mfa::amr_claim(amr)
 }

@@ -1,5 +1,7 @@
 //! The GET side of every screen: load the flow state, build the screen's state, render.
 
+pub mod mfa;
+
 use crate::config::{IdentifierKind, SignInMethod, SignInStyle, TermsPolicy};
 use crate::error::AppError;
 use crate::flow::{self, client_info, ensure_flow, Flow};
@@ -50,11 +52,17 @@ async fn flow_page(
     build: impl FnOnce(&Flow) -> Result<Screen, &'static str>,
 ) -> Response {
     let r = async {
-        let (flow, cookies) = ensure_flow(state, headers).await?;
-        let screen = match build(&flow) {
+        let (mut flow, cookies) = ensure_flow(state, headers).await?;
+        let mut screen = match build(&flow) {
             Ok(screen) => screen,
             Err(path) => return Ok(see_other(path, &[])),
         };
+        // Passkey sign-in needs a challenge of this flow for the autofill and the button.
+        if let Screen::SignIn(s) = &mut screen {
+            if s.step != SignInStep::Password {
+                s.passkey = flow::mfa::start_passkey_sign_in(state, &mut flow).await?;
+            }
+        }
         let request = flow.request.as_ref();
         Ok(render::page(
             state,
@@ -128,6 +136,7 @@ fn sign_in_state(state: &AppState, flow: &Flow, step: SignInStep, key: &str) -> 
         notice: memory.as_ref().and_then(|m| m.notice),
         errors: memory.map(|m| m.errors).unwrap_or_default(),
         registration_enabled: x.registration_enabled(),
+        passkey: None,
     }
 }
 
@@ -271,6 +280,7 @@ pub async fn verify_code(State(state): State<AppState>, headers: HeaderMap) -> R
                 CodePurpose::SignIn => "/sign-in",
                 CodePurpose::Register => "/register",
                 CodePurpose::ResetPassword => "/reset-password",
+                CodePurpose::Mfa => "/mfa/methods",
             }
             .into(),
         }))
@@ -365,7 +375,7 @@ pub async fn no_account(State(state): State<AppState>, headers: HeaderMap) -> Re
 /// `GET /terms`: agreement before the session starts.
 pub async fn terms(State(state): State<AppState>, headers: HeaderMap) -> Response {
     flow_page(&state, &headers, "/terms", |flow| {
-        if flow.progress.pending_user.is_none() {
+        if flow.progress.pending_user.is_none() || !flow.progress.mfa.passed {
             return Err("/sign-in");
         }
         let memory = flow.memory_for(flow::terms::SCREEN.key).unwrap_or_default();

@@ -39,6 +39,9 @@ pub struct Inner {
     /// The issuer's origin, compared with `Origin` headers.
     pub origin: String,
     pub default_locale: Locale,
+    /// The WebAuthn relying party; `None` when the public URL cannot have one (an IP
+    /// address) or no feature uses it.
+    pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
 }
 
 impl Deref for AppState {

@@ -24,6 +24,8 @@ pub enum CookieName {
     Lang,
     /// The demo relying party's own session.
     Demo,
+    /// A device remembered for the second factor.
+    Device,
 }
 
 impl Cookies {
@@ -40,11 +42,13 @@ impl Cookies {
             (true, CookieName::Csrf) => "__Host-sesame_csrf",
             (true, CookieName::Lang) => "__Host-sesame_lang",
             (true, CookieName::Demo) => "__Host-sesame_demo",
+            (true, CookieName::Device) => "__Host-sesame_device",
             (false, CookieName::Flow) => "sesame_flow",
             (false, CookieName::Session) => "sesame_session",
             (false, CookieName::Csrf) => "sesame_csrf",
             (false, CookieName::Lang) => "sesame_lang",
             (false, CookieName::Demo) => "sesame_demo",
+            (false, CookieName::Device) => "sesame_device",
         }
     }
 

@@ -132,7 +132,7 @@ async fn phone_only_sign_up_and_code_sign_in() {
     let done = s.get("/authorize/resume").await;
     let tokens = s.exchange_public(&code_from(&done)).await.json();
     let claims = jwt_claims(tokens["id_token"].as_str().unwrap());
-    assert_eq!(claims["amr"], json!(["otp"]));
+    assert_eq!(claims["amr"], json!(["sms"]));
 }
 
 #[tokio::test]
@@ -769,11 +769,13 @@ async fn the_experience_api_runs_a_whole_sign_up_and_is_described() {
         "/api/experience/reset-password/new",
         "/api/experience/terms",
         "/api/experience/profile",
+        "/api/experience/mfa",
+        "/api/experience/passkey",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is described");
     }
     let described = doc["paths"].as_object().unwrap().len();
-    assert_eq!(described, 12, "no route is described that does not exist");
+    assert_eq!(described, 14, "no route is described that does not exist");
 }
 
 #[tokio::test]

@@ -204,14 +204,22 @@ pub fn IdentifierField(
     autofocus: bool,
     rule: Rule,
     locale: Locale,
+    /// Offer passkeys in the field's autofill (conditional mediation).
+    #[prop(optional)]
+    passkeys: bool,
 ) -> impl IntoView {
     use crate::api::{Field, IdentifierKind};
+    let autocomplete = if passkeys {
+        format!("{} webauthn", IdentifierKind::autocomplete(&kinds))
+    } else {
+        IdentifierKind::autocomplete(&kinds).to_string()
+    };
     view! {
         <TextField
             name=Field::Identifier.name().to_string()
             label=locale.text(IdentifierKind::label(&kinds)).to_string()
             input_type=IdentifierKind::input_type(&kinds).to_string()
-            autocomplete=IdentifierKind::autocomplete(&kinds).to_string()
+            autocomplete=autocomplete
             value=value
             error=error
             required=true

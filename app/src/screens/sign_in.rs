@@ -6,6 +6,7 @@ use crate::components::{
     ErrorSummary, IdentifierField, Layout, NoticeBanner, PasswordField, SubmitButton,
 };
 use crate::i18n::Msg;
+use crate::screens::mfa::PasskeySignIn;
 use crate::screens::CsrfField;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -48,6 +49,7 @@ pub fn SignInScreen(env: PageEnv, state: SignInState) -> impl IntoView {
                 autofocus=!focus_password
                 rule=Rule::Identifier
                 locale=l
+                passkeys=state.passkey.is_some()
             />
         }
         .into_any()
@@ -96,6 +98,14 @@ pub fn SignInScreen(env: PageEnv, state: SignInState) -> impl IntoView {
                     <SubmitButton label=l.text(code_label).to_string() name=Some("method".to_string()) value=Some(code_method.to_string()) primary=false pending=false locale=l/>
                 })}
             </form>
+            {state.passkey.clone().map(|options| view! {
+                <form class="form form-passkey" id="passkey-form" method="post" action=crate::screens::mfa::MFA_ACTION>
+                    <CsrfField token=env.csrf.clone()/>
+                    <input type="hidden" name="action" value="passkey_sign_in"/>
+                    <input type="hidden" name="credential" value=""/>
+                    <PasskeySignIn options=options label=l.text(Msg::PasskeySignIn).to_string()/>
+                </form>
+            })}
             {state.registration_enabled.then(|| view! {
                 <p class="switch">
                     {l.text(Msg::NoAccountYet)} " "

@@ -42,6 +42,10 @@ pub fn user_needs(state: &AppState, user: &UserRow) -> bool {
 /// What the flow must still give, or `None` when the screen does not apply.
 pub async fn wanted<'a>(state: &'a AppState, flow: &Flow) -> Result<Option<Wanted<'a>>, AppError> {
     let fields = &state.config.profile.fields;
+    // Nothing about an account is asked or changed before its second factor.
+    if flow.progress.pending_user.is_some() && !flow.progress.mfa.passed {
+        return Ok(None);
+    }
     if let Some((user_id, _)) = &flow.progress.pending_user {
         let Some(user) = state.db.user_by_id(user_id).await? else {
             return Ok(None);
@@ -165,14 +169,8 @@ pub async fn form(
     axum::extract::State(state): axum::extract::State<AppState>,
     req: axum::extract::Request,
 ) -> axum::response::Response {
-    use axum::response::IntoResponse;
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, state.config.server.max_body_bytes)
-        .await
-        .unwrap_or_default();
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&bytes)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+    let pairs = super::form_pairs(&state, body).await;
     let csrf = pairs
         .iter()
         .find(|(k, _)| k == "csrf")
@@ -195,15 +193,5 @@ pub async fn form(
         async |ctx, flow| submit(ctx, flow, &pairs).await,
     )
     .await;
-    let submitted = outcome.unwrap_or_else(|e| {
-        tracing::error!(error = %e, "form submission failed");
-        super::go("/error?kind=internal", Vec::new())
-    });
-    let mut response =
-        crate::oidc::authorize::see_other(&submitted.location, &submitted.set_cookies);
-    response.headers_mut().insert(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
-    response.into_response()
+    super::redirect(outcome)
 }

@@ -229,10 +229,10 @@ pub async fn advance(ctx: &Ctx<'_>, flow: &mut Flow) -> StepResult {
         return Err(DbError::Conflict.into());
     };
     tracing::info!(user = %row.id, "account created");
-    let amr = if reg.password_hash.is_some() {
-        "pwd"
-    } else {
-        "otp"
+    let amr = match (&reg.password_hash, &reg.email) {
+        (Some(_), _) => "pwd",
+        (None, Some(_)) => "email",
+        (None, None) => "sms",
     };
     finish_sign_in(ctx, flow, &row, amr).await
 }

@@ -16,6 +16,10 @@ pub async fn agree(ctx: &Ctx<'_>, flow: &mut Flow, agreed: bool) -> StepResult {
     let Some((user_id, amr)) = flow.progress.pending_user.clone() else {
         return Ok(Err(FormErrors::form(UiError::FormExpired)));
     };
+    // Nothing is recorded for an account before its second factor.
+    if !flow.progress.mfa.passed {
+        return Ok(Err(FormErrors::form(UiError::FormExpired)));
+    }
     if !agreed {
         return Ok(Err(FormErrors::field(Field::Terms, UiError::TermsRequired)));
     }

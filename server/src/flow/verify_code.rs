@@ -25,6 +25,7 @@ fn purpose_name(p: CodePurpose) -> &'static str {
         CodePurpose::SignIn => "sign_in",
         CodePurpose::Register => "register",
         CodePurpose::ResetPassword => "reset_password",
+        CodePurpose::Mfa => "mfa",
     }
 }
 
@@ -170,10 +171,11 @@ pub async fn verify(ctx: &Ctx<'_>, flow: &mut Flow, code: &str) -> StepResult {
     }
     if !ct_eq(&record.code_mac, &code_mac(ctx, flow, &to.value, &code)) {
         lockout::failed(&state.db, &state.config.lockout, &subjects).await?;
-        let error = if record.failures + 1 >= c.max_attempts {
+        let left = c.max_attempts - (record.failures + 1);
+        let error = if left <= 0 {
             UiError::CodeAttemptsExceeded
         } else {
-            UiError::CodeInvalid
+            UiError::CodeInvalidLeft { left }
         };
         return Ok(Err(FormErrors::field(Field::Code, error)));
     }
@@ -196,7 +198,12 @@ pub async fn verify(ctx: &Ctx<'_>, flow: &mut Flow, code: &str) -> StepResult {
                         .set_verified(&user.id, to.kind == IdentifierKind::Phone, now)
                         .await?;
                 }
-                finish_sign_in(ctx, flow, &user, "otp").await
+                let proof = if to.kind == IdentifierKind::Phone {
+                    "sms"
+                } else {
+                    "email"
+                };
+                finish_sign_in(ctx, flow, &user, proof).await
             }
             None if state.config.experience.registration_enabled() => {
                 // The address is proven: it becomes the new account's, without a second code.
@@ -212,6 +219,7 @@ pub async fn verify(ctx: &Ctx<'_>, flow: &mut Flow, code: &str) -> StepResult {
             }
         },
         CodePurpose::Register => register::advance(ctx, flow).await,
+        CodePurpose::Mfa => super::mfa::code_verified(ctx, flow, &to).await,
         CodePurpose::ResetPassword => match user_by_identifier(state, &to).await? {
             Some(user) => {
                 flow.progress.reset_user = Some(user.id);

@@ -47,6 +47,9 @@ pub struct AuthRequest {
     /// Identifier kinds to offer (`identifier`), when the app narrowed them.
     #[serde(default)]
     pub identifier_kinds: Vec<crate::config::IdentifierKind>,
+    /// Authentication levels the app asks for (`acr_values`), in its order of preference.
+    #[serde(default)]
+    pub acr_values: Vec<String>,
 }
 
 /// The values of `first_screen` (Logto's names).
@@ -283,9 +286,19 @@ pub fn parse(state: &AppState, pairs: Vec<(String, String)>) -> Result<AuthReque
             _ => None,
         })
         .collect();
+    let acr_values: Vec<String> = get("acr_values")
+        .map(|v| {
+            v.split(' ')
+                .filter(|s| !s.is_empty())
+                .take(8)
+                .map(|s| truncate(s, 64).to_string())
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(AuthRequest {
         first_screen,
         identifier_kinds,
+        acr_values,
         client_id: client_id.to_string(),
         redirect_uri: redirect.to_string(),
         response_mode: mode,
@@ -374,9 +387,17 @@ async fn start(
     let session_ok = session
         .as_ref()
         .is_some_and(|(s, _)| !req.has_prompt("login") && !too_old(s));
+    // A session below the level the app asks for (`acr_values`) is stepped up: the same
+    // user proves what is missing, in a new flow.
+    let needs_step_up = |s: &SessionRow| {
+        crate::flow::mfa::requested_level(state, Some(&req))
+            .is_some_and(|l| crate::mfa::level(&s.amr) < l)
+    };
     if req.has_prompt("none") {
         return Ok(match session {
-            Some((s, _)) if session_ok => complete(state, headers, &req, &s).await?,
+            Some((s, _)) if session_ok && !needs_step_up(&s) => {
+                complete(state, headers, &req, &s).await?
+            }
             _ => respond_error(
                 state,
                 headers,
@@ -388,7 +409,7 @@ async fn start(
     }
     let wants_screen = req.has_prompt("create") || req.has_prompt("select_account");
     if let Some((s, _)) = &session {
-        if session_ok && !wants_screen {
+        if session_ok && !wants_screen && !needs_step_up(s) {
             return complete(state, headers, &req, s).await;
         }
     }
@@ -405,8 +426,22 @@ async fn start(
             now + state.config.session.interaction_ttl_secs,
         )
         .await?;
-    let screen = first_screen_path(state, &req);
     let cookie = state.cookies.set(CookieName::Flow, &id, None);
+    if let Some((s, _)) = session
+        .as_ref()
+        .filter(|(s, _)| session_ok && needs_step_up(s))
+    {
+        let progress = crate::flow::Progress {
+            pending_user: Some((s.user_id.clone(), s.amr.clone())),
+            ..Default::default()
+        };
+        state
+            .db
+            .set_progress(&token_hash(&id), Some(&serde_json::to_string(&progress)?))
+            .await?;
+        return Ok(see_other("/mfa/continue", &[cookie]));
+    }
+    let screen = first_screen_path(state, &req);
     Ok(see_other(screen, &[cookie]))
 }
 
@@ -497,7 +532,9 @@ async fn resume_inner(state: &AppState, headers: &HeaderMap) -> Result<Response,
     // enough, completes it.
     let signed_in_here = interaction.session_sid.as_deref() == Some(session.sid.as_str());
     let fresh_enough = req.max_age.is_none_or(|m| now() - session.auth_time < m);
-    if !signed_in_here && (req.has_prompt("login") || !fresh_enough) {
+    let level_ok = crate::flow::mfa::requested_level(state, Some(&req))
+        .is_none_or(|l| crate::mfa::level(&session.amr) >= l);
+    if !signed_in_here && (req.has_prompt("login") || !fresh_enough || !level_ok) {
         return Ok(see_other("/sign-in", &[]));
     }
     // The client is re-checked here, not only at the start (CVE-2026-3009 class).

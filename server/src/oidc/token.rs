@@ -400,6 +400,7 @@ async fn issue<'a>(
     claims.insert("exp".into(), json!(now + ttl.id_token_ttl_secs));
     claims.insert("auth_time".into(), json!(grant.auth_time));
     claims.insert("amr".into(), json!(amr_list(grant.amr)));
+    claims.insert("acr".into(), json!(crate::mfa::level(grant.amr).acr()));
     claims.insert("at_hash".into(), json!(half_hash(&access)));
     if let Some(sid) = grant.sid {
         claims.insert("sid".into(), json!(sid));
