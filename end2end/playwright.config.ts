@@ -4,6 +4,10 @@ import { defineConfig } from "@playwright/test";
 export const BASE_URL = process.env.SESAME_E2E_URL ?? "http://127.0.0.1:3100";
 // The second Sesame: phone numbers only, terms, profile fields, a low lockout threshold.
 export const PHONE_URL = process.env.SESAME_E2E_PHONE_URL ?? "http://127.0.0.1:3101";
+// The second-factor Sesame, reached by host name (WebAuthn needs one), and the one where a
+// second factor is mandatory.
+export const MFA_URL = process.env.SESAME_E2E_MFA_URL ?? "http://localhost:3103";
+export const MANDATORY_URL = process.env.SESAME_E2E_MANDATORY_URL ?? "http://127.0.0.1:3104";
 // The built theme gallery (target/gallery), served as static files.
 export const GALLERY_URL = "http://127.0.0.1:3102";
 
@@ -37,7 +41,13 @@ export default defineConfig({
   },
   // Every flow runs twice: as a server-rendered page without JavaScript, and hydrated.
   projects: [
-    { name: "no-js", use: { javaScriptEnabled: false }, testIgnore: /gallery\.spec\.ts/ },
+    // Tests tagged @needs-js run a WebAuthn ceremony, the one step that needs JavaScript.
+    {
+      name: "no-js",
+      use: { javaScriptEnabled: false },
+      testIgnore: /gallery\.spec\.ts/,
+      grepInvert: /@needs-js/,
+    },
     { name: "hydrated", use: { javaScriptEnabled: true }, testIgnore: /gallery\.spec\.ts/ },
     // The theme gallery is a client-rendered app (Trunk); it needs JavaScript.
     { name: "gallery", use: { javaScriptEnabled: true, baseURL: GALLERY_URL }, testMatch: /gallery\.spec\.ts/ },
@@ -76,6 +86,21 @@ export default defineConfig({
             command: "target/debug/sesame --config end2end/sesame-e2e-phone.toml",
             cwd: "..",
             url: `${PHONE_URL}/health`,
+            reuseExistingServer: true,
+            timeout: 60_000,
+          },
+          {
+            command: "target/debug/sesame --config end2end/sesame-e2e-mfa.toml",
+            cwd: "..",
+            // Node may resolve `localhost` to ::1; Sesame listens on 127.0.0.1.
+            url: "http://127.0.0.1:3103/health",
+            reuseExistingServer: true,
+            timeout: 60_000,
+          },
+          {
+            command: "target/debug/sesame --config end2end/sesame-e2e-mfa-mandatory.toml",
+            cwd: "..",
+            url: `${MANDATORY_URL}/health`,
             reuseExistingServer: true,
             timeout: 60_000,
           },

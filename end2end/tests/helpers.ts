@@ -60,5 +60,5 @@ export async function signIn(page: Page, info: TestInfo, identifier: string, pas
   await settle(page, info);
   await page.getByLabel("Username or email").fill(identifier);
   await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }

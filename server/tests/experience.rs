@@ -83,7 +83,8 @@ async fn email_sign_up_is_verified_before_the_account_exists() {
     let done = s.get("/authorize/resume").await;
     let tokens = s.exchange_public(&code_from(&done)).await.json();
     let claims = jwt_claims(tokens["id_token"].as_str().unwrap());
-    assert_eq!(claims["amr"], json!(["pwd"]));
+    // The chosen password and the mailbox proven by the code: two factor types.
+    assert_eq!(claims["amr"], json!(["pwd", "otp", "mfa"]));
 }
 
 #[tokio::test]

@@ -692,3 +692,34 @@ async fn webauthn_options_come_from_the_server_with_user_verification_required()
     assert_eq!(r.location().as_deref(), Some("/mfa/setup"));
     assert!(s.get("/mfa/setup").await.body.contains("did not finish"));
 }
+
+#[tokio::test]
+async fn a_texted_code_is_a_second_factor_for_a_verified_phone() {
+    let mut s = TestServer::start_with(|c| {
+        c.mfa.policy = MfaPolicy::UserControlled;
+        c.mfa.factors = vec![MfaFactorKind::Sms];
+    })
+    .await;
+    s.create_user(Some("jay"), None, Some("+819012345678"), PASSWORD)
+        .await;
+    let r = password_step(&mut s, "jay").await;
+    assert_eq!(r.location().as_deref(), Some("/mfa"));
+    let page = s.get("/mfa").await;
+    assert!(page.body.contains("value=\"sms\""), "{}", page.body);
+    let sent = mfa_post(&mut s, "/mfa", &[("action", "choose"), ("factor", "sms")]).await;
+    assert_eq!(sent.location().as_deref(), Some("/verify"));
+    assert!(
+        s.get("/verify").await.body.contains("/mfa/methods"),
+        "back to the methods"
+    );
+    let code = s.outbox_code("+819012345678").await;
+    let ok = s
+        .submit(
+            "/verify",
+            "/flow/verify-code",
+            &[("code", &code), ("action", "verify")],
+        )
+        .await;
+    let claims = finish(&mut s, &ok).await;
+    assert_eq!(claims["amr"], json!(["pwd", "sms", "mfa"]));
+}

@@ -40,16 +40,6 @@ fn OtherMethods(show: bool, locale: Locale) -> impl IntoView {
     })
 }
 
-/// The message shown instead of a WebAuthn button when JavaScript is off.
-#[component]
-fn NeedsJavaScript(locale: Locale) -> impl IntoView {
-    view! {
-        <noscript>
-            <p class="alert alert-info" role="status">{locale.text(Msg::WebauthnNeedsJs)}</p>
-        </noscript>
-    }
-}
-
 /// Proving a second factor.
 #[component]
 pub fn MfaVerifyScreen(env: PageEnv, state: MfaVerifyState) -> impl IntoView {
@@ -112,7 +102,6 @@ pub fn MfaVerifyScreen(env: PageEnv, state: MfaVerifyState) -> impl IntoView {
         .into_any(),
         MfaFactor::Webauthn => view! {
             <p class="lead">{l.text(Msg::MfaWebauthnLead)}</p>
-            <NeedsJavaScript locale=l/>
             <form class="form" id="webauthn-form" method="post" action=MFA_ACTION>
                 <CsrfField token=env.csrf.clone()/>
                 <ActionField action="verify_webauthn"/>
@@ -123,6 +112,7 @@ pub fn MfaVerifyScreen(env: PageEnv, state: MfaVerifyState) -> impl IntoView {
                     create=false
                     form_id="webauthn-form".to_string()
                     label=l.text(Msg::MfaUseWebauthn).to_string()
+                    needs_js=l.text(Msg::WebauthnNeedsJs).to_string()
                 />
             </form>
         }
@@ -272,7 +262,6 @@ pub fn WebauthnSetupScreen(env: PageEnv, state: WebauthnSetupState) -> impl Into
         <Layout env=env.clone() client=state.client.clone() title=l.text(title).to_string()>
             <ErrorSummary errors=state.errors.clone() locale=l/>
             <p class="lead">{l.text(lead)}</p>
-            <NeedsJavaScript locale=l/>
             <form class="form" id="webauthn-form" method="post" action=MFA_ACTION>
                 <CsrfField token=env.csrf.clone()/>
                 <ActionField action=action/>
@@ -282,6 +271,7 @@ pub fn WebauthnSetupScreen(env: PageEnv, state: WebauthnSetupState) -> impl Into
                     create=true
                     form_id="webauthn-form".to_string()
                     label=l.text(Msg::WebauthnCreate).to_string()
+                    needs_js=l.text(Msg::WebauthnNeedsJs).to_string()
                 />
             </form>
             {state.prompt.then(|| view! {
@@ -357,13 +347,15 @@ pub fn CopyButton(target: String, label: String, done: String) -> impl IntoView 
 /// Runs a WebAuthn ceremony (create or get) with the server's options, puts the browser's
 /// answer in the form's `credential` input and submits the form. A failed or cancelled
 /// ceremony submits an empty answer: the server shows the other methods with a message.
-/// Disabled until hydrated; without JavaScript `NeedsJavaScript` explains.
+/// Disabled until hydrated; until then (and for good without JavaScript) a line explains
+/// that the step needs JavaScript.
 #[island]
 pub fn WebauthnButton(
     options: String,
     create: bool,
     form_id: String,
     label: String,
+    needs_js: String,
 ) -> impl IntoView {
     let (ready, set_ready) = signal(false);
     let (busy, set_busy) = signal(false);
@@ -388,6 +380,7 @@ pub fn WebauthnButton(
         let _ = (&options, create, &form_id);
     };
     view! {
+        <p class="alert alert-info" role="status" hidden=move || ready.get()>{needs_js}</p>
         <button
             type="button"
             class="button button-primary"

@@ -229,12 +229,18 @@ pub async fn advance(ctx: &Ctx<'_>, flow: &mut Flow) -> StepResult {
         return Err(DbError::Conflict.into());
     };
     tracing::info!(user = %row.id, "account created");
-    let amr = match (&reg.password_hash, &reg.email) {
-        (Some(_), _) => "pwd",
-        (None, Some(_)) => "email",
-        (None, None) => "sms",
-    };
-    finish_sign_in(ctx, flow, &row, amr).await
+    // What this flow proved: the password chosen, and each address verified by a code.
+    let mut proofs = Vec::new();
+    if reg.password_hash.is_some() {
+        proofs.push("pwd");
+    }
+    if row.email_verified == 1 {
+        proofs.push("email");
+    }
+    if row.phone_verified == 1 {
+        proofs.push("sms");
+    }
+    finish_sign_in(ctx, flow, &row, &proofs.join(" ")).await
 }
 
 #[cfg(test)]
