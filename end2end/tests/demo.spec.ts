@@ -24,7 +24,9 @@ test("sign up, sign out and sign in again through the demo relying party", async
   expect(claims.iss).toBe("http://127.0.0.1:3100");
   expect(claims.aud).toBe("sesame-demo");
   expect(claims.preferred_username).toBe(username);
-  expect(claims.amr).toEqual(["pwd"]);
+  // Sign-up proved the new password and, by the mailed code, the mailbox: two factor types.
+  expect(claims.amr).toEqual(["pwd", "otp", "mfa"]);
+  expect(claims.acr).toBe("urn:sesame:acr:mfa");
   for (const c of ["sub", "exp", "iat", "auth_time", "nonce", "sid"]) expect(claims[c]).toBeTruthy();
   const userinfo = JSON.parse((await page.getByTestId("userinfo").textContent()) ?? "{}");
   expect(userinfo.sub).toBe(claims.sub);
@@ -47,6 +49,8 @@ test("sign up, sign out and sign in again through the demo relying party", async
   const again = JSON.parse((await page.getByTestId("id-token-claims").textContent()) ?? "{}");
   expect(again.sub).toBe(claims.sub);
   expect(again.sid).not.toBe(claims.sid);
+  expect(again.amr).toEqual(["pwd"]);
+  expect(again.acr).toBe("urn:sesame:acr:1fa");
 });
 
 test("a wrong password keeps the user on the screen with the identifier kept", async ({ page }, info) => {

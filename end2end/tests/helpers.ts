@@ -1,4 +1,4 @@
-import { expect, type Page, type TestInfo } from "@playwright/test";
+import { expect, type APIRequestContext, type Page, type TestInfo } from "@playwright/test";
 import { codeIn, waitForMail } from "./mail";
 
 /** A username no other test uses. */
@@ -61,4 +61,30 @@ export async function signIn(page: Page, info: TestInfo, identifier: string, pas
   await page.getByLabel("Username or email").fill(identifier);
   await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
+}
+
+/** A Japanese mobile number no other test uses: national and E.164 forms. */
+export function newPhone(): { national: string; e164: string } {
+  // 090 numbers continue with 1–9 in Japan's numbering plan.
+  const digits = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
+  return {
+    national: `090-${digits.slice(0, 4)}-${digits.slice(4)}`,
+    e164: `+8190${digits}`,
+  };
+}
+
+/** The code of the newest message to `e164` in the development outbox of the Sesame at
+ * `base` (text messages go there in the tests). */
+export async function outboxCodeAt(request: APIRequestContext, base: string, e164: string): Promise<string> {
+  for (let i = 0; i < 50; i++) {
+    const html = await (await request.get(`${base}/dev/outbox`)).text();
+    const at = html.indexOf(`data-recipient="${e164}"`);
+    if (at >= 0) {
+      const body = html.slice(at).match(/<pre class="outbox-body">([\s\S]*?)<\/pre>/);
+      const code = body?.[1].match(/\b\d{6}\b/);
+      if (code) return code[0];
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no code for ${e164} in the outbox of ${base}`);
 }

@@ -2,11 +2,24 @@
 // when offered (codes computed here with otpauth), backup codes, a remembered device, a
 // declined offer; passkeys and security keys with Chromium's virtual authenticator (the one
 // step that needs JavaScript), including a registration that breaks the server's policy,
-// posted straight to the API; emailed codes as the second factor where one is mandatory.
+// posted straight to the API; the passkey offer after sign-in; step-up with acr_values;
+// emailed and texted codes as the second factor where one is mandatory.
 import { expect, test, type BrowserContext, type Page, type TestInfo } from "@playwright/test";
+import { createHash, randomBytes } from "node:crypto";
 import * as OTPAuth from "otpauth";
 import { MANDATORY_URL, MFA_URL } from "../playwright.config";
-import { emailOf, enterMailedCode, hydrated, register, signIn, uniqueName } from "./helpers";
+import {
+  emailOf,
+  enterMailedCode,
+  hydrated,
+  newPhone,
+  outboxCodeAt,
+  PASSWORD,
+  register,
+  settle,
+  signIn,
+  uniqueName,
+} from "./helpers";
 import { waitForMail, codeIn } from "./mail";
 
 /** The authenticator app of a test: the secret read from the setup screen. */
@@ -50,6 +63,12 @@ async function saveBackupCodes(page: Page): Promise<string[]> {
   return codes;
 }
 
+/** Declines the offer to create a passkey after signing in. */
+async function skipPasskeyOffer(page: Page) {
+  await expect(page).toHaveURL(/\/passkey\/create$/);
+  await page.getByRole("button", { name: "Skip for now" }).click();
+}
+
 async function signedIn(page: Page, username: string) {
   await expect(page.getByText(`You are signed in as ${username}.`)).toBeVisible();
 }
@@ -73,6 +92,7 @@ test("authenticator app offered at sign-up, then asked at sign-in; codes and bac
   await expect(page.getByRole("button", { name: "Not now" })).toBeVisible();
   const { secret, usedAt } = await setUpApp(page);
   const codes = await saveBackupCodes(page);
+  await skipPasskeyOffer(page);
   await signedIn(page, username);
 
   // Signing in: the password, then the app. The code typed at setup is spent.
@@ -119,10 +139,24 @@ test("authenticator app offered at sign-up, then asked at sign-in; codes and bac
   await expect(page.locator("#backup_code-error")).toContainText("used already");
 });
 
-test("a declined offer is not repeated", async ({ page, context }, info) => {
+test("declined offers are not repeated; a passkey can be created from the offer", async ({ page, context }, info) => {
   const username = await registerAt(page, info, MFA_URL, "skip");
   await expect(page).toHaveURL(/\/mfa\/setup$/);
   await page.getByRole("button", { name: "Not now" }).click();
+  await expect(page).toHaveURL(/\/passkey\/create$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Sign in faster with a passkey");
+  if (hydrated(info)) {
+    await authenticator(page);
+    await page.getByRole("button", { name: "Create a passkey" }).click();
+    await signedIn(page, username);
+    // The new passkey signs in from the identifier field's autofill.
+    await newVisit(context);
+    await page.goto(`${MFA_URL}/sign-in`);
+    await signedIn(page, username);
+    return;
+  }
+  await expect(page.getByText("need JavaScript")).toBeVisible();
+  await page.getByRole("button", { name: "Skip for now" }).click();
   await signedIn(page, username);
   await newVisit(context);
   await page.goto(`${MFA_URL}/sign-in`);
@@ -259,10 +293,86 @@ test("a failed ceremony returns to the choice; a registration that breaks the po
   expect(answer.body.error).toBe("webauthn_refused");
 });
 
-test("an emailed code as the second factor where one is mandatory", async ({ page, context }, info) => {
-  const username = await registerAt(page, info, MANDATORY_URL, "mail");
-  // Sign-up proved the mailbox and the password: two factors already.
+test("an app asking for two factors (acr_values) gets them: the factor is set up first", async ({
+  page,
+  context,
+}, info) => {
+  const username = await registerAt(page, info, MFA_URL, "up");
+  await page.getByRole("button", { name: "Not now" }).click();
+  await skipPasskeyOffer(page);
+  await newVisit(context);
+  await page.goto(`${MFA_URL}/sign-in`);
+  await signIn(page, info, username);
   await signedIn(page, username);
+
+  // The app's callback, answered in the browser.
+  await page.route("http://127.0.0.1/cb**", (route) =>
+    route.fulfill({ contentType: "text/html", body: "<!doctype html><title>callback</title><p>callback</p>" }),
+  );
+  const verifier = randomBytes(32).toString("base64url");
+  const challenge = createHash("sha256").update(verifier).digest("base64url");
+  const authorize = new URL(`${MFA_URL}/authorize`);
+  for (const [k, v] of Object.entries({
+    client_id: "e2e-mfa-app",
+    redirect_uri: "http://127.0.0.1/cb",
+    response_type: "code",
+    scope: "openid",
+    state: "s-1",
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+    acr_values: "urn:sesame:acr:mfa",
+  }))
+    authorize.searchParams.set(k, v);
+  await page.goto(authorize.href);
+  // Signed in with one factor: the second is required now, and there is none to prove.
+  await expect(page).toHaveURL(/\/mfa\/setup$/);
+  await expect(page.getByRole("button", { name: "Not now" })).toHaveCount(0);
+  await setUpApp(page);
+  await saveBackupCodes(page);
+  await page.waitForURL(/^http:\/\/127\.0\.0\.1\/cb/);
+  const code = new URL(page.url()).searchParams.get("code");
+  expect(code).toBeTruthy();
+  const tokens = await (
+    await page.request.post("http://127.0.0.1:3103/token", {
+      form: {
+        grant_type: "authorization_code",
+        code: code!,
+        redirect_uri: "http://127.0.0.1/cb",
+        client_id: "e2e-mfa-app",
+        code_verifier: verifier,
+      },
+    })
+  ).json();
+  const claims = JSON.parse(Buffer.from(tokens.id_token.split(".")[1], "base64url").toString());
+  expect(claims.acr).toBe("urn:sesame:acr:mfa");
+  expect(claims.amr).toEqual(["pwd", "otp", "mfa"]);
+});
+
+/** Registers on the mandatory Sesame with a username, an email address and a phone number,
+ * each address verified by its code. */
+async function registerWithPhone(page: Page, info: TestInfo, prefix: string) {
+  const username = uniqueName(prefix, info);
+  const phone = newPhone();
+  await page.goto(`${MANDATORY_URL}/register`);
+  await settle(page, info);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Email").fill(emailOf(username));
+  await page.getByLabel("Phone number").fill(phone.national);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Confirm password").fill(PASSWORD);
+  const sent = Date.now();
+  await page.getByRole("button", { name: "Create account" }).click();
+  await enterMailedCode(page, emailOf(username), sent);
+  await expect(page).toHaveURL(/\/verify$/);
+  await page.getByLabel("Verification code").fill(await outboxCodeAt(page.request, MANDATORY_URL, phone.e164));
+  await page.getByRole("button", { name: "Verify" }).click();
+  // Sign-up proved the password and both addresses: two factors already.
+  await signedIn(page, username);
+  return { username, phone };
+}
+
+test("emailed and texted codes as the second factor where one is mandatory", async ({ page, context }, info) => {
+  const { username, phone } = await registerWithPhone(page, info, "mail");
   await newVisit(context);
   await page.goto(`${MANDATORY_URL}/sign-in`);
   await signIn(page, info, username);
@@ -275,14 +385,25 @@ test("an emailed code as the second factor where one is mandatory", async ({ pag
   await expect(page.locator("#code-error")).toContainText("Tries left: 9");
   await enterMailedCode(page, emailOf(username), sent);
   await signedIn(page, username);
+
+  // Another time, by text message, from "choose another method".
+  await newVisit(context);
+  await page.goto(`${MANDATORY_URL}/sign-in`);
+  await signIn(page, info, username);
+  await page.getByRole("link", { name: "Choose another method" }).click();
+  await page.getByRole("button", { name: /^Code by text message/ }).click();
+  await expect(page).toHaveURL(/\/verify$/);
+  await expect(page.getByRole("link", { name: "Choose another method" })).toBeVisible();
+  await page.getByLabel("Verification code").fill(await outboxCodeAt(page.request, MANDATORY_URL, phone.e164));
+  await page.getByRole("button", { name: "Verify" }).click();
+  await signedIn(page, username);
 });
 
-test("signing in with an emailed code needs a different second factor, set up first", async ({
+test("after signing in with an emailed code, the second factor is of another type", async ({
   page,
   context,
 }, info) => {
-  const username = await registerAt(page, info, MANDATORY_URL, "code");
-  await signedIn(page, username);
+  const { username, phone } = await registerWithPhone(page, info, "code");
   await newVisit(context);
   await page.goto(`${MANDATORY_URL}/sign-in`);
   await page.getByLabel("Username or email").fill(emailOf(username));
@@ -291,10 +412,12 @@ test("signing in with an emailed code needs a different second factor, set up fi
   const mail = await waitForMail(emailOf(username), { after: sent });
   await page.getByLabel("Verification code").fill(codeIn(mail));
   await page.getByRole("button", { name: "Verify" }).click();
-  // The mailbox was the first factor; it cannot be the second. Setting up is required.
-  await expect(page).toHaveURL(/\/mfa\/setup$/);
-  await expect(page.getByRole("button", { name: "Not now" })).toHaveCount(0);
-  await setUpApp(page);
-  await saveBackupCodes(page);
+  // The mailbox was the first factor; only the phone is offered as the second.
+  await expect(page).toHaveURL(/\/mfa$/);
+  await expect(page.getByText("We send a code to your phone.")).toBeVisible();
+  await expect(page.getByRole("link", { name: "Choose another method" })).toHaveCount(0);
+  await page.getByRole("button", { name: "Send the code" }).click();
+  await page.getByLabel("Verification code").fill(await outboxCodeAt(page.request, MANDATORY_URL, phone.e164));
+  await page.getByRole("button", { name: "Verify" }).click();
   await signedIn(page, username);
 });

@@ -4,32 +4,13 @@
 // the second Sesame (end2end/sesame-e2e-phone.toml), with JavaScript off and hydrated.
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { PHONE_URL } from "../playwright.config";
+import { newPhone, outboxCodeAt } from "./helpers";
 
 test.use({ baseURL: PHONE_URL });
 
-/** A Japanese mobile number no other test uses: national and E.164 forms. */
-function newPhone(): { national: string; e164: string } {
-  // 090 numbers continue with 1–9 in Japan's numbering plan.
-  const digits = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
-  return {
-    national: `090-${digits.slice(0, 4)}-${digits.slice(4)}`,
-    e164: `+8190${digits}`,
-  };
-}
-
-/** The code of the newest outbox message to `e164`. */
-async function outboxCode(request: APIRequestContext, e164: string): Promise<string> {
-  for (let i = 0; i < 50; i++) {
-    const html = await (await request.get(`${PHONE_URL}/dev/outbox`)).text();
-    const at = html.indexOf(`data-recipient="${e164}"`);
-    if (at >= 0) {
-      const body = html.slice(at).match(/<pre class="outbox-body">([\s\S]*?)<\/pre>/);
-      const code = body?.[1].match(/\b\d{6}\b/);
-      if (code) return code[0];
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no code for ${e164} in the outbox`);
+/** The code of the newest outbox message to `e164` on the phone Sesame. */
+function outboxCode(request: APIRequestContext, e164: string): Promise<string> {
+  return outboxCodeAt(request, PHONE_URL, e164);
 }
 
 async function enterCode(page: Page, code: string) {

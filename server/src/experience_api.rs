@@ -518,17 +518,24 @@ async fn mfa_state(State(s): State<AppState>, req: Request) -> Response {
             "backup_codes_left": ctx.state.db.backup_codes_left(&user.id).await?,
         });
         use crate::config::MfaFactorKind as K;
-        if !m.passed && factor == Some(K::Totp) && !choices.contains(&K::Totp) {
+        let setting_up = mfa::setting_up(ctx, flow, &user, &amr).await?;
+        if setting_up && factor == Some(K::Totp) {
             let secret = mfa::totp_secret(ctx.state, flow).await?;
             let uri = crate::mfa::totp_uri(&secret, &mfa::totp_issuer(ctx.state), &user.label());
             body["totp_setup"] = json!({ "secret": secret, "uri": uri });
         }
-        if factor == Some(K::Webauthn) || m.passed {
-            let options = if choices.contains(&K::Webauthn) && !m.passed {
-                mfa::start_authentication(ctx.state, flow).await?
-            } else {
-                mfa::start_registration(ctx.state, flow).await?
-            };
+        let webauthn = factor == Some(K::Webauthn);
+        let options = if webauthn && setting_up {
+            mfa::start_registration(ctx.state, flow).await?
+        } else if webauthn && choices.contains(&K::Webauthn) && !m.passed {
+            mfa::start_authentication(ctx.state, flow).await?
+        } else if m.passed && mfa::passkey_offer(ctx, flow, &user).await?.is_some() {
+            // The passkey offer after sign-in.
+            mfa::start_registration(ctx.state, flow).await?
+        } else {
+            None
+        };
+        if options.is_some() {
             body["webauthn_options"] = json_or_null(options);
         }
         Ok(body)

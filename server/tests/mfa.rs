@@ -723,3 +723,173 @@ async fn a_texted_code_is_a_second_factor_for_a_verified_phone() {
     let claims = finish(&mut s, &ok).await;
     assert_eq!(claims["amr"], json!(["pwd", "sms", "mfa"]));
 }
+
+/// A factor can be set up only at a setup step: never in place of one that must be proven.
+#[tokio::test]
+async fn a_new_factor_cannot_stand_in_for_one_that_must_be_proven() {
+    let mut s = mandatory().await;
+    let id = s.create_user(Some("kim"), None, None, PASSWORD).await;
+    // Kim has a security key (its details do not matter here: it is never used).
+    s.state
+        .db
+        .insert_factor(&server::db::FactorRow {
+            id: "f-1".into(),
+            user_id: id,
+            kind: "webauthn".into(),
+            name: "Key".into(),
+            secret: "{}".into(),
+            credential_id: Some("cred-1".into()),
+            last_step: 0,
+            created_at: 0,
+            last_used_at: None,
+        })
+        .await
+        .unwrap();
+    let r = password_step(&mut s, "kim").await;
+    assert_eq!(r.location().as_deref(), Some("/mfa"));
+    let setup = s.get("/mfa/setup").await;
+    assert_eq!(
+        setup.location().as_deref(),
+        Some("/mfa"),
+        "{} {}",
+        setup.status,
+        &setup.body[..setup.body.len().min(300)]
+    );
+    let r = mfa_post(&mut s, "/mfa", &[("action", "setup"), ("factor", "totp")]).await;
+    assert_ne!(r.location().as_deref(), Some("/mfa/setup/totp"));
+    let page = s.get("/mfa/setup/totp").await;
+    assert_eq!(page.location().as_deref(), Some("/mfa/setup"), "no secret shown");
+    let state = s.get("/api/experience/mfa").await.json();
+    assert!(
+        state["totp_setup"].is_null(),
+        "no secret handed out: {state}"
+    );
+    let r = s
+        .post_json(
+            "/api/experience/mfa",
+            json!({"action": "setup", "factor": "totp"}),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    let r = s
+        .post_json(
+            "/api/experience/mfa",
+            json!({"action": "setup_totp", "code": "123456"}),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    let r = s
+        .post_json("/api/experience/mfa", json!({"action": "skip"}))
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        s.state.db.count("mfa_factors").await.unwrap(),
+        1,
+        "nothing new bound"
+    );
+    assert_eq!(s.state.db.count("sessions").await.unwrap(), 0);
+}
+
+/// A password reset is not a second factor, and it forgets remembered devices.
+#[tokio::test]
+async fn a_password_reset_does_not_count_as_a_second_factor() {
+    let mut s = TestServer::start_with(|c| {
+        c.mfa.policy = MfaPolicy::Mandatory;
+        c.mfa.remember_device_days = 30;
+        c.experience.forgot_password = vec![server::config::IdentifierKind::Email];
+        c.experience.sign_in = vec![server::config::SignInIdentifier {
+            identifier: server::config::IdentifierKind::Email,
+            methods: vec![server::config::SignInMethod::Password],
+        }];
+    })
+    .await;
+    s.create_user(None, Some("lee@example.com"), None, PASSWORD)
+        .await;
+    password_step(&mut s, "lee@example.com").await;
+    mfa_post(
+        &mut s,
+        "/mfa/setup",
+        &[("action", "setup"), ("factor", "totp")],
+    )
+    .await;
+    let secret = secret_on(&s.get("/mfa/setup/totp").await);
+    mfa_post(
+        &mut s,
+        "/mfa/setup/totp",
+        &[
+            ("action", "setup_totp"),
+            ("code", &totp(&secret, 0)),
+            ("remember", "1"),
+        ],
+    )
+    .await;
+    let saved = mfa_post(
+        &mut s,
+        "/mfa/backup-codes",
+        &[("action", "backup_codes_saved")],
+    )
+    .await;
+    finish(&mut s, &saved).await;
+    s.jar.clear();
+    s.authorize_public("").await;
+    let sent = s
+        .submit(
+            "/reset-password",
+            "/flow/reset-password",
+            &[("identifier", "lee@example.com")],
+        )
+        .await;
+    assert_eq!(sent.location().as_deref(), Some("/verify"));
+    let code = s.outbox_code("lee@example.com").await;
+    s.submit(
+        "/verify",
+        "/flow/verify-code",
+        &[("code", &code), ("action", "verify")],
+    )
+    .await;
+    let new = "a brand new passphrase";
+    let changed = s
+        .submit(
+            "/reset-password/new",
+            "/flow/new-password",
+            &[("new_password", new), ("confirm_password", new)],
+        )
+        .await;
+    assert_eq!(
+        changed.location().as_deref(),
+        Some("/sign-in"),
+        "{}",
+        changed.body
+    );
+    assert_eq!(s.state.db.count("trusted_devices").await.unwrap(), 0);
+    let r = s.sign_in("lee@example.com", new).await;
+    assert_eq!(
+        r.location().as_deref(),
+        Some("/mfa"),
+        "the emailed reset code is not a factor"
+    );
+}
+
+#[tokio::test]
+async fn the_passkey_offer_after_sign_in_can_be_skipped_for_good() {
+    let mut s = TestServer::start_with(|c| c.passkeys.prompt_after_sign_in = true).await;
+    s.create_user(Some("max"), None, None, PASSWORD).await;
+    let r = password_step(&mut s, "max").await;
+    assert_eq!(r.location().as_deref(), Some("/passkey/create"));
+    let page = s.get("/passkey/create").await;
+    assert!(page.body.contains("Skip for now"));
+    assert_eq!(
+        s.state.db.count("sessions").await.unwrap(),
+        0,
+        "no session before the answer"
+    );
+    let skipped = mfa_post(&mut s, "/passkey/create", &[("action", "skip_passkey")]).await;
+    finish(&mut s, &skipped).await;
+    s.jar.clear();
+    let r = password_step(&mut s, "max").await;
+    assert_eq!(
+        r.location().as_deref(),
+        Some("/authorize/resume"),
+        "not offered again"
+    );
+}

@@ -18,6 +18,7 @@ pub fn VerifyCodeScreen(env: PageEnv, state: VerifyCodeState) -> impl IntoView {
         Msg::VerifyEmailTitle
     };
     let back = match (state.purpose, state.by_sms) {
+        (CodePurpose::Mfa, _) => Msg::MfaChooseAnother,
         (_, true) => Msg::UseAnotherPhone,
         (_, false) => Msg::UseAnotherEmail,
     };

@@ -208,6 +208,55 @@ async fn trusted_device(ctx: &Ctx<'_>, user: &UserRow) -> Result<bool, AppError>
         .await?)
 }
 
+/// Where a pending user stands at the second factor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// A factor must be proven; these may be.
+    Verify(Vec<MfaFactorKind>),
+    /// A factor must be set up first (no usable one reaches the level needed).
+    SetupRequired,
+    /// New backup codes wait to be saved.
+    BackupCodes,
+    /// Setting up a factor is offered (may be declined).
+    SetupOffered,
+    /// Nothing more is asked.
+    Passed,
+}
+
+/// The stage of `user` with `amr` in this flow. Every second-factor action checks it, so an
+/// action of another stage (setting up a new factor while one must be proven) is refused.
+pub async fn stage(
+    ctx: &Ctx<'_>,
+    flow: &Flow,
+    user: &UserRow,
+    amr: &str,
+) -> Result<Stage, AppError> {
+    let state = ctx.state;
+    let bound = bound(state, user).await?;
+    let need = needed(ctx, flow, user, &bound).await?;
+    let m = &flow.progress.mfa;
+    if mfa::level(amr) < need {
+        let usable = usable(&bound, amr, need);
+        return Ok(if usable.is_empty() {
+            Stage::SetupRequired
+        } else {
+            Stage::Verify(usable)
+        });
+    }
+    if !m.backup_codes.is_empty() {
+        return Ok(Stage::BackupCodes);
+    }
+    let prompts = match state.config.mfa.policy {
+        MfaPolicy::PromptAtSignIn => flow.progress.event != super::Event::Register,
+        MfaPolicy::PromptAtSignUpAndSignIn => true,
+        _ => false,
+    };
+    if prompts && bound.is_empty() && user.mfa_skipped_at.is_none() && !m.skipped {
+        return Ok(Stage::SetupOffered);
+    }
+    Ok(Stage::Passed)
+}
+
 /// The second-factor gate of `finish_sign_in`: the step the user must take before the
 /// session, or `None` when the gate is passed.
 pub async fn gate(
@@ -216,38 +265,38 @@ pub async fn gate(
     user: &UserRow,
     amr: &str,
 ) -> Result<Option<Next>, AppError> {
-    let state = ctx.state;
-    let bound = bound(state, user).await?;
-    let need = needed(ctx, flow, user, &bound).await?;
-    let m = &mut flow.progress.mfa;
-    if mfa::level(amr) < need {
-        let usable = usable(&bound, amr, need);
-        if usable.is_empty() {
-            return Ok(Some(Next::MfaSetup));
+    Ok(match stage(ctx, flow, user, amr).await? {
+        Stage::Verify(usable) => {
+            let m = &mut flow.progress.mfa;
+            if m.factor.is_none_or(|f| !usable.contains(&f)) {
+                m.factor = usable
+                    .iter()
+                    .copied()
+                    .find(|k| *k != MfaFactorKind::BackupCode)
+                    .or(usable.first().copied());
+            }
+            Some(Next::Mfa)
         }
-        if m.factor.is_none_or(|f| !usable.contains(&f)) {
-            m.factor = usable
-                .iter()
-                .copied()
-                .find(|k| *k != MfaFactorKind::BackupCode)
-                .or(usable.first().copied());
+        Stage::SetupRequired | Stage::SetupOffered => Some(Next::MfaSetup),
+        Stage::BackupCodes => Some(Next::BackupCodes),
+        Stage::Passed => {
+            flow.progress.mfa.passed = true;
+            None
         }
-        return Ok(Some(Next::Mfa));
-    }
-    if !m.backup_codes.is_empty() {
-        return Ok(Some(Next::BackupCodes));
-    }
-    let policy = state.config.mfa.policy;
-    let prompts = match policy {
-        MfaPolicy::PromptAtSignIn => flow.progress.event != super::Event::Register,
-        MfaPolicy::PromptAtSignUpAndSignIn => true,
-        _ => false,
-    };
-    if prompts && bound.is_empty() && user.mfa_skipped_at.is_none() && !m.skipped {
-        return Ok(Some(Next::MfaSetup));
-    }
-    m.passed = true;
-    Ok(None)
+    })
+}
+
+/// Whether the pending user is at a setup stage (required, or offered and not declined).
+pub async fn setting_up(
+    ctx: &Ctx<'_>,
+    flow: &Flow,
+    user: &UserRow,
+    amr: &str,
+) -> Result<bool, AppError> {
+    Ok(matches!(
+        stage(ctx, flow, user, amr).await?,
+        Stage::SetupRequired | Stage::SetupOffered
+    ))
 }
 
 /// The passkey offer after sign-in, when configured and the user has none.
@@ -500,9 +549,13 @@ pub async fn code_verified(ctx: &Ctx<'_>, flow: &mut Flow, to: &Identifier) -> S
 
 /// Chooses a factor to set up.
 pub async fn setup_choose(ctx: &Ctx<'_>, flow: &mut Flow, factor: &str) -> StepResult {
-    let Some((user, _)) = pending(ctx.state, flow).await? else {
+    let Some((user, amr)) = pending(ctx.state, flow).await? else {
         return expired();
     };
+    // Never while a factor the user has must be proven: a new one would stand in for it.
+    if !setting_up(ctx, flow, &user, &amr).await? {
+        return expired();
+    }
     let need = {
         let bound = bound(ctx.state, &user).await?;
         needed(ctx, flow, &user, &bound).await?.max(Level::Multi)
@@ -554,7 +607,9 @@ pub async fn setup_totp(ctx: &Ctx<'_>, flow: &mut Flow, code: &str) -> StepResul
     let Some(secret) = flow.progress.mfa.totp_secret.clone() else {
         return expired();
     };
-    if !ctx.state.config.mfa.allows(MfaFactorKind::Totp) {
+    if !ctx.state.config.mfa.allows(MfaFactorKind::Totp)
+        || !setting_up(ctx, flow, &user, &amr).await?
+    {
         return expired();
     }
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
@@ -630,9 +685,10 @@ pub async fn skip_setup(ctx: &Ctx<'_>, flow: &mut Flow) -> StepResult {
     let Some((user, amr)) = pending(ctx.state, flow).await? else {
         return expired();
     };
-    let bound = bound(ctx.state, &user).await?;
-    if mfa::level(&amr) < needed(ctx, flow, &user, &bound).await? {
-        return Ok(Err(FormErrors::form(UiError::MfaRequired)));
+    match stage(ctx, flow, &user, &amr).await? {
+        Stage::SetupOffered => {}
+        Stage::SetupRequired => return Ok(Err(FormErrors::form(UiError::MfaRequired))),
+        _ => return expired(),
     }
     flow.progress.mfa.skipped = true;
     ctx.state.db.set_skipped(&user.id, false, now()).await?;
@@ -701,6 +757,14 @@ pub async fn finish_registration(
     let Some((user, amr)) = pending(ctx.state, flow).await? else {
         return expired();
     };
+    let allowed = if prompt {
+        flow.progress.mfa.passed && passkey_offer(ctx, flow, &user).await?.is_some()
+    } else {
+        setting_up(ctx, flow, &user, &amr).await?
+    };
+    if !allowed {
+        return expired();
+    }
     // Single use: a replayed answer finds no state.
     let Some(reg) = flow.progress.mfa.webauthn.take() else {
         return expired();

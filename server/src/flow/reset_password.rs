@@ -82,6 +82,8 @@ pub async fn new_password(
     // Whoever knew the old password is signed out everywhere, and apps' tokens end.
     ctx.state.db.delete_user_sessions(&user.id).await?;
     ctx.state.db.revoke_user_tokens(&user.id, now()).await?;
+    // A reset is often a response to a compromise: remembered devices are forgotten too.
+    ctx.state.db.revoke_trusted_devices(&user.id).await?;
     let subjects = ctx.subjects(flow.progress.identifier.as_ref()).await?;
     crate::lockout::succeeded(&ctx.state.db, &subjects).await?;
     flow.progress = Progress::default();

@@ -192,8 +192,8 @@ pub async fn setup(
         extensions,
         "/mfa/setup",
         async |ctx, flow, user, amr| {
-            if flow.progress.mfa.passed {
-                return Ok(Err("/sign-in"));
+            if !steps::setting_up(ctx, flow, user, amr).await? {
+                return Ok(Err("/mfa"));
             }
             let (choices, skippable) = steps::setup_options(ctx, flow, user, amr).await?;
             Ok(Ok(Screen::MfaChoice(MfaChoiceState {
@@ -220,7 +220,9 @@ pub async fn setup_totp(
         extensions,
         "/mfa/setup/totp",
         async |ctx, flow, user, amr| {
-            if flow.progress.mfa.passed || flow.progress.mfa.factor != Some(MfaFactorKind::Totp) {
+            if flow.progress.mfa.factor != Some(MfaFactorKind::Totp)
+                || !steps::setting_up(ctx, flow, user, amr).await?
+            {
                 return Ok(Err("/mfa/setup"));
             }
             let secret = steps::totp_secret(ctx.state, flow).await?;
@@ -262,9 +264,10 @@ async fn webauthn_setup(
         async |ctx, flow, user, amr| {
             let m = &flow.progress.mfa;
             let fits = if prompt {
-                m.passed && !m.passkey_answered
+                m.passed && steps::passkey_offer(ctx, flow, user).await?.is_some()
             } else {
-                !m.passed && m.factor == Some(MfaFactorKind::Webauthn)
+                m.factor == Some(MfaFactorKind::Webauthn)
+                    && steps::setting_up(ctx, flow, user, amr).await?
             };
             if !fits {
                 return Ok(Err("/sign-in"));
