@@ -437,6 +437,14 @@ pub fn screens() -> Vec<(&'static str, Screen)> {
         ),
         ("mfa-email", Screen::MfaVerify(mfa_verify(MfaFactor::Email))),
         (
+            "verify-code-mfa",
+            Screen::VerifyCode(VerifyCodeState {
+                purpose: CodePurpose::Mfa,
+                back: "/mfa/methods".into(),
+                ..verify_code()
+            }),
+        ),
+        (
             "mfa-methods",
             Screen::MfaChoice(MfaChoiceState {
                 client: demo_client(),

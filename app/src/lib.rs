@@ -3,6 +3,8 @@
 //! (instant validation, password reveal). The same views mount client-side in the gallery.
 
 pub mod api;
+#[cfg(feature = "hydrate")]
+pub mod browser;
 pub mod components;
 pub mod fixtures;
 #[cfg(feature = "csr")]
@@ -10,8 +12,6 @@ pub mod gallery;
 pub mod i18n;
 pub mod port;
 pub mod screens;
-#[cfg(feature = "hydrate")]
-pub mod webauthn;
 
 #[cfg(feature = "ssr")]
 use api::Page;

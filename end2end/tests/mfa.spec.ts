@@ -37,11 +37,21 @@ async function registerAt(page: Page, info: TestInfo, base: string, prefix: stri
 
 /** Sets up an authenticator app from the setup choice; answers the secret and when its
  * first code was accepted. */
-async function setUpApp(page: Page): Promise<{ secret: string; usedAt: number }> {
+async function setUpApp(page: Page, info?: TestInfo): Promise<{ secret: string; usedAt: number }> {
   await page.getByRole("button", { name: "Authenticator app" }).click();
   await expect(page).toHaveURL(/\/mfa\/setup\/totp$/);
   await expect(page.locator(".qr svg")).toBeVisible();
-  const secret = (await page.locator("#totp-secret").innerText()).replace(/\s/g, "");
+  const shown = await page.locator("#totp-secret").innerText();
+  const secret = shown.replace(/\s/g, "");
+  if (info && hydrated(info)) {
+    // The key can be copied with a button once hydrated.
+    await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(page.url()).origin });
+    await page.getByRole("button", { name: "Copy" }).click();
+    await expect(page.getByRole("button", { name: "Copied" })).toBeVisible();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(shown);
+  } else if (info) {
+    await expect(page.getByRole("button", { name: "Copy" })).toBeHidden();
+  }
   expect(secret).toMatch(/^[A-Z2-7]{32}$/);
   await page.getByLabel("Then enter the 6-digit code").fill("000000");
   await page.getByRole("button", { name: "Verify" }).click();
@@ -90,7 +100,7 @@ test("authenticator app offered at sign-up, then asked at sign-in; codes and bac
   const username = await registerAt(page, info, MFA_URL, "totp");
   await expect(page).toHaveURL(/\/mfa\/setup$/);
   await expect(page.getByRole("button", { name: "Not now" })).toBeVisible();
-  const { secret, usedAt } = await setUpApp(page);
+  const { secret, usedAt } = await setUpApp(page, info);
   const codes = await saveBackupCodes(page);
   await skipPasskeyOffer(page);
   await signedIn(page, username);

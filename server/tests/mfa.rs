@@ -682,6 +682,11 @@ async fn webauthn_options_come_from_the_server_with_user_verification_required()
         .map(|p| p["alg"].as_i64().unwrap())
         .collect();
     assert!(algs.contains(&-7));
+    // ASVS 5.0 6.7.2: a challenge of at least 64 bits.
+    let challenge = state["webauthn_options"]["publicKey"]["challenge"]
+        .as_str()
+        .unwrap();
+    assert!(server::crypto::b64_decode(challenge).unwrap().len() >= 8);
     // A cancelled ceremony (empty answer) goes back to the choice with a message.
     let r = mfa_post(
         &mut s,
@@ -758,7 +763,11 @@ async fn a_new_factor_cannot_stand_in_for_one_that_must_be_proven() {
     let r = mfa_post(&mut s, "/mfa", &[("action", "setup"), ("factor", "totp")]).await;
     assert_ne!(r.location().as_deref(), Some("/mfa/setup/totp"));
     let page = s.get("/mfa/setup/totp").await;
-    assert_eq!(page.location().as_deref(), Some("/mfa/setup"), "no secret shown");
+    assert_eq!(
+        page.location().as_deref(),
+        Some("/mfa/setup"),
+        "no secret shown"
+    );
     let state = s.get("/api/experience/mfa").await.json();
     assert!(
         state["totp_setup"].is_null(),
@@ -891,5 +900,50 @@ async fn the_passkey_offer_after_sign_in_can_be_skipped_for_good() {
         r.location().as_deref(),
         Some("/authorize/resume"),
         "not offered again"
+    );
+}
+
+/// `acr_values=phr`: only a passkey or security key reaches it, so only those are offered.
+#[tokio::test]
+async fn a_phishing_resistant_level_is_reached_only_with_webauthn() {
+    let mut s = TestServer::start().await;
+    s.create_user(Some("ned"), None, None, PASSWORD).await;
+    let r = password_step(&mut s, "ned").await;
+    finish(&mut s, &r).await;
+    let up = s.authorize_public("&acr_values=phr").await;
+    assert_eq!(up.location().as_deref(), Some("/mfa/continue"));
+    assert_eq!(
+        s.get("/mfa/continue").await.location().as_deref(),
+        Some("/mfa/setup")
+    );
+    let page = s.get("/mfa/setup").await;
+    assert!(page.body.contains("value=\"webauthn\""));
+    assert!(
+        !page.body.contains("value=\"totp\""),
+        "an app code is not phishing-resistant"
+    );
+    let r = mfa_post(
+        &mut s,
+        "/mfa/setup",
+        &[("action", "setup"), ("factor", "totp")],
+    )
+    .await;
+    assert_eq!(r.location().as_deref(), Some("/mfa/setup"));
+    // The level is ignored when WebAuthn is not allowed at all (a request, not a demand).
+    let mut t = TestServer::start_with(|c| {
+        c.mfa.factors = vec![server::config::MfaFactorKind::Totp];
+    })
+    .await;
+    t.create_user(Some("ola"), None, None, PASSWORD).await;
+    let r = password_step(&mut t, "ola").await;
+    finish(&mut t, &r).await;
+    let again = t.authorize_public("&acr_values=phr").await;
+    let claims = {
+        let tokens = t.exchange_public(&code_from(&again)).await.json();
+        jwt_claims(tokens["id_token"].as_str().unwrap())
+    };
+    assert_eq!(
+        claims["acr"], "urn:sesame:acr:1fa",
+        "the token says what was reached"
     );
 }

@@ -323,16 +323,13 @@ pub fn CopyButton(target: String, label: String, done: String) -> impl IntoView 
     let on_click = move |_| {
         #[cfg(feature = "hydrate")]
         {
-            if let Some(text) = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.get_element_by_id(&target))
-                .and_then(|e| e.text_content())
-            {
-                if let Some(w) = web_sys::window() {
-                    let _ = w.navigator().clipboard().write_text(&text);
+            let target = target.clone();
+            leptos::task::spawn_local(async move {
+                // "Copied" only once the browser says the text is on the clipboard.
+                if crate::browser::copy_text_of(&target).await {
                     set_copied.set(true);
                 }
-            }
+            });
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = (&target, set_copied);
@@ -370,10 +367,10 @@ pub fn WebauthnButton(
             let options = options.clone();
             let form_id = form_id.clone();
             leptos::task::spawn_local(async move {
-                let answer = crate::webauthn::ceremony(&options, create, false)
+                let answer = crate::browser::ceremony(&options, create, false)
                     .await
                     .unwrap_or_default();
-                crate::webauthn::submit(&form_id, &answer);
+                crate::browser::submit(&form_id, &answer);
             });
         }
         #[cfg(not(feature = "hydrate"))]
@@ -407,8 +404,8 @@ pub fn PasskeySignIn(options: String, label: String) -> impl IntoView {
             let options = options.clone();
             leptos::task::spawn_local(async move {
                 // Resolves only when the user picks a passkey from the autofill list.
-                if let Some(answer) = crate::webauthn::ceremony(&options, false, true).await {
-                    crate::webauthn::submit("passkey-form", &answer);
+                if let Some(answer) = crate::browser::ceremony(&options, false, true).await {
+                    crate::browser::submit("passkey-form", &answer);
                 }
             });
         });
@@ -420,10 +417,10 @@ pub fn PasskeySignIn(options: String, label: String) -> impl IntoView {
         {
             let options = options.clone();
             leptos::task::spawn_local(async move {
-                let answer = crate::webauthn::ceremony(&options, false, false)
+                let answer = crate::browser::ceremony(&options, false, false)
                     .await
                     .unwrap_or_default();
-                crate::webauthn::submit("passkey-form", &answer);
+                crate::browser::submit("passkey-form", &answer);
             });
         }
         #[cfg(not(feature = "hydrate"))]

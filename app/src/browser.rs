@@ -1,4 +1,4 @@
-//! The browser half of WebAuthn: runs `navigator.credentials.create` or `.get` with the
+//! Browser-only helpers of the second-factor screens. The WebAuthn half runs `navigator.credentials.create` or `.get` with the
 //! options the server made (webauthn-rs-proto types, converted to the browser's by the
 //! crate's `wasm` feature) and hands the answer back as JSON in a form post. The server
 //! checks everything; nothing here decides.
@@ -54,4 +54,20 @@ pub fn submit(form_id: &str, answer: &str) {
         input.set_value(answer);
     }
     let _ = form.submit();
+}
+
+/// Copies the text of element `id` to the clipboard; whether the browser accepted it.
+pub async fn copy_text_of(id: &str) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let Some(text) = window
+        .document()
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.text_content())
+    else {
+        return false;
+    };
+    let promise = window.navigator().clipboard().write_text(&text);
+    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
 }
