@@ -1212,9 +1212,6 @@ pub struct Page {
     pub screen: Screen,
 }
 
-/// A WebAuthn request as the passkey island will receive it (used from the MFA issue on).
-pub type PasskeyRequestOptions = webauthn_rs_proto::PublicKeyCredentialRequestOptions;
-
 #[cfg(test)]
 mod tests {
     use super::rules::*;
