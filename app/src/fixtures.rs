@@ -437,6 +437,14 @@ pub fn screens() -> Vec<(&'static str, Screen)> {
         ),
         ("mfa-email", Screen::MfaVerify(mfa_verify(MfaFactor::Email))),
         (
+            "mfa-sms-only",
+            Screen::MfaVerify(MfaVerifyState {
+                others: false,
+                remember_days: None,
+                ..mfa_verify(MfaFactor::Sms)
+            }),
+        ),
+        (
             "verify-code-mfa",
             Screen::VerifyCode(VerifyCodeState {
                 purpose: CodePurpose::Mfa,
@@ -497,6 +505,16 @@ pub fn screens() -> Vec<(&'static str, Screen)> {
                 prompt: false,
                 others: true,
                 errors: FormErrors::default(),
+            }),
+        ),
+        (
+            "webauthn-setup-refused",
+            Screen::WebauthnSetup(WebauthnSetupState {
+                client: demo_client(),
+                options: WEBAUTHN_CREATE.into(),
+                prompt: false,
+                others: true,
+                errors: FormErrors::form(UiError::WebauthnRefused),
             }),
         ),
         (
