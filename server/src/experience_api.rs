@@ -276,7 +276,8 @@ async fn current(State(state): State<AppState>, req: Request) -> Response {
                 "code_sent_to": p.code_to.as_ref().map(|i| json!({"type": i.kind, "value": i.value})),
                 "verified": p.verified.iter().map(|i| json!({"type": i.kind, "value": i.value})).collect::<Vec<_>>(),
                 "new_password_allowed": p.reset_user.is_some(),
-                "terms_pending": p.pending_user.is_some(),
+                "terms_pending": p.pending_user.is_some() && p.mfa.passed,
+                "mfa_pending": p.pending_user.is_some() && !p.mfa.passed,
             }))
             .into_response()
         }

@@ -581,6 +581,9 @@ async fn the_experience_api_sets_up_and_proves_a_second_factor() {
         )
         .await;
     assert_eq!(r.json()["next"], "mfa_setup");
+    let interaction = s.get("/api/experience").await.json();
+    assert_eq!(interaction["mfa_pending"], true);
+    assert_eq!(interaction["terms_pending"], false);
     let state = s.get("/api/experience/mfa").await.json();
     assert_eq!(state["setup_methods"], json!(["totp", "webauthn"]));
     assert_eq!(state["skippable"], false);
