@@ -178,8 +178,8 @@ pub fn required_by(acr_values: &[String]) -> Option<Level> {
 
 /// Seconds per TOTP step.
 pub const TOTP_STEP: u64 = 30;
-/// Digits per TOTP code.
-pub const TOTP_DIGITS: usize = 6;
+/// Digits per TOTP code (the screens' constant).
+pub const TOTP_DIGITS: usize = app::api::TOTP_DIGITS;
 
 /// A new TOTP secret: 160 random bits, base32 as authenticator apps expect.
 pub fn new_totp_secret() -> String {

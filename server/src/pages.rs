@@ -42,6 +42,31 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response
     or_error(&state, &headers, r)
 }
 
+/// Renders `screen` of `flow`: the request's language, the client's branding and redirect
+/// URI (the page's `form-action`), the cookies to set.
+pub(crate) fn render_flow(
+    state: &AppState,
+    headers: &HeaderMap,
+    flow: &Flow,
+    cookies: Vec<String>,
+    path: &str,
+    screen: Screen,
+) -> Response {
+    let request = flow.request.as_ref();
+    render::page(
+        state,
+        headers,
+        screen,
+        PageOptions {
+            form_target: request.map(|r| r.redirect_uri.clone()),
+            ui_locales: request.and_then(|r| r.ui_locales.clone()),
+            set_cookies: cookies,
+            path: Some(path.into()),
+            client_id: request.map(|r| r.client_id.clone()),
+        },
+    )
+}
+
 /// Renders a flow screen: creates the flow when there is none, applies the request's
 /// language and the client's redirect URI to the page.
 async fn flow_page(
@@ -63,19 +88,7 @@ async fn flow_page(
                 s.passkey = flow::mfa::start_passkey_sign_in(state, &mut flow).await?;
             }
         }
-        let request = flow.request.as_ref();
-        Ok(render::page(
-            state,
-            headers,
-            screen,
-            PageOptions {
-                form_target: request.map(|r| r.redirect_uri.clone()),
-                ui_locales: request.and_then(|r| r.ui_locales.clone()),
-                set_cookies: cookies,
-                path: Some(path.into()),
-                client_id: request.map(|r| r.client_id.clone()),
-            },
-        ))
+        Ok(render_flow(state, headers, &flow, cookies, path, screen))
     }
     .await;
     or_error(state, headers, r)
@@ -418,17 +431,13 @@ pub async fn continue_profile(State(state): State<AppState>, headers: HeaderMap)
             errors: memory.errors.named,
             form_error: memory.errors.form,
         });
-        Ok(render::page(
+        Ok(render_flow(
             &state,
             &headers,
+            &flow,
+            cookies,
+            "/continue",
             screen,
-            PageOptions {
-                form_target: request.map(|r| r.redirect_uri.clone()),
-                ui_locales: request.and_then(|r| r.ui_locales.clone()),
-                set_cookies: cookies,
-                path: Some("/continue".into()),
-                client_id: request.map(|r| r.client_id.clone()),
-            },
         ))
     }
     .await;

@@ -5,6 +5,9 @@ use super::{ClientInfo, FormErrors};
 use crate::i18n::Msg;
 use serde::{Deserialize, Serialize};
 
+/// Digits of an authenticator-app code.
+pub const TOTP_DIGITS: usize = 6;
+
 /// A kind of second factor, as the screens name it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

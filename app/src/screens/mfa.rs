@@ -4,7 +4,7 @@
 
 use crate::api::{
     BackupCodesState, Field, MfaChoiceState, MfaFactor, MfaVerifyState, PageEnv, Rule,
-    TotpSetupState, WebauthnSetupState,
+    TotpSetupState, WebauthnSetupState, TOTP_DIGITS,
 };
 use crate::components::{ErrorSummary, Layout, SubmitButton, TextField};
 use crate::i18n::{Locale, Msg};
@@ -40,6 +40,33 @@ fn OtherMethods(show: bool, locale: Locale) -> impl IntoView {
     })
 }
 
+/// The input for a code from an authenticator app.
+#[component]
+fn AppCodeField(
+    label: Msg,
+    #[prop(optional_no_strip)] error: Option<crate::api::UiError>,
+    autofocus: bool,
+    locale: Locale,
+) -> impl IntoView {
+    view! {
+        <TextField
+            name=Field::Code.name().to_string()
+            label=locale.text(label).to_string()
+            autocomplete="one-time-code".to_string()
+            inputmode="numeric".to_string()
+            value=String::new()
+            hint=Some(locale.text_n(Msg::CodeHint, TOTP_DIGITS))
+            error=error
+            required=true
+            optional_label=false
+            autofocus=autofocus
+            max_len=TOTP_DIGITS + 4
+            rule=Rule::Code { digits: TOTP_DIGITS }
+            locale=locale
+        />
+    }
+}
+
 /// Proving a second factor.
 #[component]
 pub fn MfaVerifyScreen(env: PageEnv, state: MfaVerifyState) -> impl IntoView {
@@ -56,21 +83,7 @@ pub fn MfaVerifyScreen(env: PageEnv, state: MfaVerifyState) -> impl IntoView {
             <form class="form" method="post" action=MFA_ACTION novalidate>
                 <CsrfField token=env.csrf.clone()/>
                 <ActionField action="verify_totp"/>
-                <TextField
-                    name=Field::Code.name().to_string()
-                    label=l.text(Msg::CodeLabel).to_string()
-                    autocomplete="one-time-code".to_string()
-                    inputmode="numeric".to_string()
-                    value=String::new()
-                    hint=Some(l.text_n(Msg::CodeHint, 6))
-                    error=errors.of(Field::Code)
-                    required=true
-                    optional_label=false
-                    autofocus=true
-                    max_len=10
-                    rule=Rule::Code { digits: 6 }
-                    locale=l
-                />
+                <AppCodeField label=Msg::CodeLabel error=errors.of(Field::Code) autofocus=true locale=l/>
                 <RememberDevice days=state.remember_days locale=l/>
                 <SubmitButton label=l.text(Msg::MfaVerifySubmit).to_string() primary=true pending=env.pending locale=l/>
             </form>
@@ -217,21 +230,7 @@ pub fn TotpSetupScreen(env: PageEnv, state: TotpSetupState) -> impl IntoView {
                     <form class="form" method="post" action=MFA_ACTION novalidate>
                         <CsrfField token=env.csrf.clone()/>
                         <ActionField action="setup_totp"/>
-                        <TextField
-                            name=Field::Code.name().to_string()
-                            label=l.text(Msg::TotpSetupConfirm).to_string()
-                            autocomplete="one-time-code".to_string()
-                            inputmode="numeric".to_string()
-                            value=String::new()
-                            hint=Some(l.text_n(Msg::CodeHint, 6))
-                            error=errors.of(Field::Code)
-                            required=true
-                            optional_label=false
-                            autofocus=false
-                            max_len=10
-                            rule=Rule::Code { digits: 6 }
-                            locale=l
-                        />
+                        <AppCodeField label=Msg::TotpSetupConfirm error=errors.of(Field::Code) autofocus=false locale=l/>
                         <SubmitButton label=l.text(Msg::MfaVerifySubmit).to_string() primary=true pending=env.pending locale=l/>
                     </form>
                 </li>

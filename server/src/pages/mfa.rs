@@ -1,12 +1,11 @@
 //! The GET side of the second-factor screens.
 
-use super::or_error;
+use super::{or_error, render_flow};
 use crate::config::MfaFactorKind;
 use crate::error::AppError;
 use crate::flow::mfa::{self as steps, factor_of};
 use crate::flow::{client_info, ensure_flow, Ctx, Flow, Next};
 use crate::oidc::authorize::see_other;
-use crate::render::{self, PageOptions};
 use crate::state::AppState;
 use app::api::{
     BackupCodesState, MfaChoiceState, MfaMethod, MfaVerifyState, Screen, TotpSetupState,
@@ -15,29 +14,6 @@ use app::api::{
 use axum::extract::State;
 use axum::http::{header, Extensions, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-
-fn render_flow(
-    state: &AppState,
-    headers: &HeaderMap,
-    flow: &Flow,
-    cookies: Vec<String>,
-    path: &str,
-    screen: Screen,
-) -> Response {
-    let request = flow.request.as_ref();
-    render::page(
-        state,
-        headers,
-        screen,
-        PageOptions {
-            form_target: request.map(|r| r.redirect_uri.clone()),
-            ui_locales: request.and_then(|r| r.ui_locales.clone()),
-            set_cookies: cookies,
-            path: Some(path.into()),
-            client_id: request.map(|r| r.client_id.clone()),
-        },
-    )
-}
 
 /// Shows an address with most of it hidden: `a•••@example.com`, `•••• 1234`.
 pub fn masked(kind: MfaFactorKind, value: &str) -> String {
