@@ -60,8 +60,22 @@ fn variant(key: &str) -> String {
         .collect()
 }
 
+/// The messages island code shows besides the errors (`err-*`). The browser bundle carries
+/// only these and the errors: every other text is rendered on the server. An island that
+/// shows another message must add it here, or it would read as empty once hydrated.
+const ISLAND_MESSAGES: [&str; 4] = [
+    "optional-field",
+    "hide-password",
+    "show-password",
+    "working",
+];
+
 fn main() {
     println!("cargo:rerun-if-changed=locales");
+    // The browser bundle of the islands (not the gallery, which renders every screen).
+    let islands_only = std::env::var_os("CARGO_FEATURE_HYDRATE").is_some()
+        && std::env::var_os("CARGO_FEATURE_CSR").is_none()
+        && std::env::var_os("CARGO_FEATURE_SSR").is_none();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales");
     let tables: Vec<(&str, Vec<(String, String)>)> = LOCALES
         .iter()
@@ -98,8 +112,15 @@ fn main() {
             locale.to_lowercase()
         );
         for (key, value) in table {
+            if islands_only && !key.starts_with("err-") && !ISLAND_MESSAGES.contains(&key.as_str())
+            {
+                continue;
+            }
             let text = value.replace("{ $", "{").replace(" }", "}");
             let _ = writeln!(out, "        Msg::{} => {:?},", variant(key), text);
+        }
+        if islands_only {
+            out.push_str("        _ => \"\",\n");
         }
         out.push_str("    }\n}\n\n");
     }
