@@ -132,11 +132,7 @@ async fn step<B: serde::de::DeserializeOwned>(
 ) -> Response {
     let (parts, body) = req.into_parts();
     if !web::same_origin(&parts.headers, &state.origin) {
-        return error_body(
-            StatusCode::FORBIDDEN,
-            "cross_origin",
-            "cross-site request refused",
-        );
+        return cross_origin();
     }
     if !is_json(&parts.headers) {
         return error_body(
@@ -153,6 +149,31 @@ async fn step<B: serde::de::DeserializeOwned>(
         Ok(v) => v,
         Err(e) => return error_body(StatusCode::BAD_REQUEST, "invalid_body", &e.to_string()),
     };
+    with_flow(state, &parts, async |ctx, flow| {
+        Ok(match run(ctx, flow, input).await? {
+            Ok(Next::Back { errors, .. }) | Err(errors) => rejected(ctx, errors),
+            Ok(next) => next_body(&next),
+        })
+    })
+    .await
+}
+
+/// The 403 answer to a cross-site call.
+fn cross_origin() -> Response {
+    error_body(
+        StatusCode::FORBIDDEN,
+        "cross_origin",
+        "cross-site request refused",
+    )
+}
+
+/// Loads the request's flow (404 without one) and answers with `run`; a failure is
+/// logged and answered generically (503 when busy).
+async fn with_flow(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    run: impl for<'c> AsyncFnOnce(&Ctx<'c>, &mut Flow) -> Result<Response, AppError>,
+) -> Response {
     let r = async {
         let mut flow = match load_flow(state, &parts.headers).await? {
             Ok(flow) => flow,
@@ -165,10 +186,7 @@ async fn step<B: serde::de::DeserializeOwned>(
             }
         };
         let ctx = Ctx::new(state, &parts.headers, &parts.extensions, Some(&flow));
-        Ok::<_, AppError>(match run(&ctx, &mut flow, input).await? {
-            Ok(Next::Back { errors, .. }) | Err(errors) => rejected(&ctx, errors),
-            Ok(next) => next_body(&next),
-        })
+        run(&ctx, &mut flow).await
     }
     .await;
     r.unwrap_or_else(|e| {
@@ -196,11 +214,7 @@ struct StartBody {
 async fn start(State(state): State<AppState>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     if !web::same_origin(&parts.headers, &state.origin) {
-        return error_body(
-            StatusCode::FORBIDDEN,
-            "cross_origin",
-            "cross-site request refused",
-        );
+        return cross_origin();
     }
     let bytes = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
     let Ok(input) = serde_json::from_slice::<StartBody>(&bytes) else {
@@ -455,35 +469,12 @@ async fn read_flow(
 ) -> Response {
     let (parts, _) = req.into_parts();
     if !web::same_origin(&parts.headers, &state.origin) {
-        return error_body(
-            StatusCode::FORBIDDEN,
-            "cross_origin",
-            "cross-site request refused",
-        );
+        return cross_origin();
     }
-    let r = async {
-        let mut flow = match load_flow(state, &parts.headers).await? {
-            Ok(flow) => flow,
-            Err(_) => {
-                return Ok(error_body(
-                    StatusCode::NOT_FOUND,
-                    "no_interaction",
-                    "no interaction",
-                ))
-            }
-        };
-        let ctx = Ctx::new(state, &parts.headers, &parts.extensions, Some(&flow));
-        Ok::<_, AppError>(Json(build(&ctx, &mut flow).await?).into_response())
-    }
-    .await;
-    r.unwrap_or_else(|e| {
-        tracing::error!(error = %e, "experience api failed");
-        error_body(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "internal error",
-        )
+    with_flow(state, &parts, async |ctx, flow| {
+        Ok(Json(build(ctx, flow).await?).into_response())
     })
+    .await
 }
 
 fn json_or_null(text: Option<String>) -> Value {

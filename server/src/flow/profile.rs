@@ -171,11 +171,7 @@ pub async fn form(
 ) -> axum::response::Response {
     let (parts, body) = req.into_parts();
     let pairs = super::form_pairs(&state, body).await;
-    let csrf = pairs
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
+    let csrf = super::pair(&pairs, "csrf").to_string();
     // Kept for the next render; capped like every typed value.
     let named: Vec<(String, String)> = pairs
         .iter()
