@@ -49,7 +49,7 @@ export default defineConfig({
       grepInvert: /@needs-js/,
     },
     { name: "hydrated", use: { javaScriptEnabled: true }, testIgnore: /gallery\.spec\.ts/ },
-    // The theme gallery is a client-rendered app (Trunk); it needs JavaScript.
+    // The theme gallery is a client-rendered app; it needs JavaScript.
     { name: "gallery", use: { javaScriptEnabled: true, baseURL: GALLERY_URL }, testMatch: /gallery\.spec\.ts/ },
   ],
   // Started in this order, each once the one before is up; commands run in this directory

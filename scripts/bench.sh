@@ -6,14 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/toolchain.sh
+source scripts/lib/site.sh
 
 ensure_system_packages pkg-config libssl-dev brotli curl
 ensure_build_tools
-ensure_wasm_opt
+ensure_release_tools
 
 step "Release build"
-cargo leptos build --release
-precompress release
+build_site release
 
 pkg=target/site/pkg
 wasm="$pkg/sesame.wasm"

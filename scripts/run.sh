@@ -5,14 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/toolchain.sh
+source scripts/lib/site.sh
 
 ensure_system_packages pkg-config libssl-dev brotli
 ensure_build_tools
-ensure_wasm_opt
+ensure_release_tools
 
 step "Building Sesame (release: server optimised, browser bundle small)"
-cargo leptos build --release
-precompress release
+build_site release
 
 step "Starting Sesame on http://localhost:3000 (demo: http://localhost:3000/demo; Ctrl-C stops)"
 exec target/release/sesame "$@"

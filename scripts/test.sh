@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/toolchain.sh
+source scripts/lib/site.sh
 started=$(date +%s)
 
 ensure_system_packages pkg-config libssl-dev chromium
@@ -19,10 +20,9 @@ else
   note "installed"
 fi
 ensure_build_tools
-ensure_trunk
 cargo_t() { rustup run "$SESAME_TOOLCHAIN" cargo "$@"; }
-# The settings cargo-leptos compiles the server with: using them for the tests and lints too
-# lets all of them share one build cache instead of rebuilding leptos back and forth.
+# One set of compiler settings for the lints, the tests and the server build, so that all of
+# them share one build cache instead of rebuilding leptos back and forth.
 export RUSTFLAGS="--cfg erase_components" LEPTOS_OUTPUT_NAME=sesame
 
 step "Formatting (cargo fmt --check)"
@@ -35,12 +35,8 @@ step "Unit, render and router tests (cargo test)"
 cargo_t test --workspace --quiet 2>&1 | tee target/cargo-test.log
 rust_passed=$(grep -Eo '[0-9]+ passed' target/cargo-test.log | awk '{s+=$1} END {print s+0}')
 
-step "Building the product (cargo leptos build)"
-cargo leptos build
-precompress
-
-step "Building the theme gallery (trunk build)"
-TRUNK_SKIP_VERSION_CHECK=true trunk build --quiet
+build_site debug
+build_gallery
 
 step "End-to-end tests (Playwright, Chromium ${CHROMIUM:-/usr/bin/chromium})"
 (cd end2end && npm ci --silent --no-audit --no-fund)

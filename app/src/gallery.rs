@@ -1,4 +1,4 @@
-//! The theme gallery (client-rendered, built by Trunk): every fixture screen, side by side in
+//! The theme gallery (client-rendered, built by scripts/gallery.sh): every fixture screen, side by side in
 //! light and dark, in each language and text direction.
 
 use crate::fixtures;

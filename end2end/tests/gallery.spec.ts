@@ -1,4 +1,4 @@
-// The built theme gallery (Trunk): every fixture entry renders, in light and dark, and passes
+// The built theme gallery (scripts/lib/site.sh): every fixture entry renders, in light and dark, and passes
 // axe-core's WCAG 2.2 AA checks; so do the example themes, the split layout and
 // right-to-left.
 import { expect, test } from "@playwright/test";

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Installs the Rust toolchain that builds both halves of Sesame (the server and the
-# WebAssembly bundle) and the build tools (cargo-leptos, wasm-bindgen-cli, trunk).
+# WebAssembly bundle) and wasm-bindgen-cli; scripts/lib/site.sh builds with them.
 # Sourced by scripts/run.sh and scripts/test.sh. Every step checks first and skips
 # what is already there, so a second run costs a few seconds.
 
@@ -11,11 +11,8 @@ SESAME_ROOT="${SESAME_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SESAME_TOOLCHAIN="${SESAME_TOOLCHAIN:-sesame-web}"
 CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 # Versions pinned here must match Cargo.lock (wasm-bindgen) and each other.
-CARGO_LEPTOS_VERSION="0.3.11"
 WASM_BINDGEN_VERSION="0.2.130"
-TRUNK_VERSION="0.21.14"
-# Build artefacts shared by the tool installs: cargo-leptos, trunk and
-# wasm-bindgen-cli have many dependencies in common.
+# Build artefacts of the tool install, kept so that a reinstall compiles little.
 TOOLS_TARGET_DIR="${SESAME_TOOLS_TARGET_DIR:-$HOME/.cache/sesame/tools-target}"
 
 step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -117,13 +114,6 @@ has_version() { # has_version BIN VERSION
   command -v "$1" >/dev/null 2>&1 && "$1" --version 2>/dev/null | grep -qF "$2"
 }
 
-ensure_cargo_leptos() {
-  step "cargo-leptos $CARGO_LEPTOS_VERSION"
-  if has_version cargo-leptos "$CARGO_LEPTOS_VERSION"; then note "present"; return 0; fi
-  note "installing (a cold install compiles ~600 crates; 10-20 minutes on 2 cores)"
-  tool_install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
-}
-
 ensure_wasm_bindgen() {
   step "wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   if has_version wasm-bindgen "$WASM_BINDGEN_VERSION"; then note "present"; return 0; fi
@@ -132,20 +122,11 @@ ensure_wasm_bindgen() {
   tool_install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 }
 
-ensure_trunk() {
-  step "trunk $TRUNK_VERSION (theme gallery)"
-  if has_version trunk "$TRUNK_VERSION"; then note "present"; return 0; fi
-  note "installing (10-15 minutes cold)"
-  tool_install trunk --version "$TRUNK_VERSION" --locked
-}
-
 ensure_build_tools() {
   export PATH="$CARGO_HOME/bin:$PATH"
   ensure_toolchain
-  # cargo-leptos and trunk call `cargo` themselves: make ours the one they get.
   export RUSTUP_TOOLCHAIN="$SESAME_TOOLCHAIN"
   ensure_wasm_bindgen
-  ensure_cargo_leptos
 }
 
 # C libraries the Rust build links (OpenSSL for josekit) and the browser for the tests.
@@ -155,30 +136,17 @@ ensure_system_packages() {
   note "present"
 }
 
-# wasm-opt for release builds: Debian's binaryen is too old for rustc 1.96's output; the
-# npm package is current.
-ensure_wasm_opt() {
-  step "wasm-opt (npm binaryen, release builds only)"
-  local dir="$HOME/.cache/sesame/binaryen"
-  if [ ! -x "$dir/node_modules/.bin/wasm-opt" ]; then
+# The release build's optimisers, from npm as prebuilt binaries: wasm-opt (Debian's binaryen
+# is too old for what rustc 1.96 emits) and lightningcss (minifies the stylesheet).
+ensure_release_tools() {
+  step "wasm-opt and lightningcss (npm binaryen and lightningcss-cli, release builds only)"
+  local dir="$HOME/.cache/sesame/release-tools"
+  if [ ! -x "$dir/node_modules/.bin/wasm-opt" ] || [ ! -x "$dir/node_modules/.bin/lightningcss" ]; then
     note "installing"
     mkdir -p "$dir"
-    (cd "$dir" && npm install --silent --no-audit --no-fund binaryen@132.0.0 >/dev/null)
+    (cd "$dir" && npm install --silent --no-audit --no-fund binaryen@132.0.0 lightningcss-cli@1.30.1 >/dev/null)
   else
     note "present"
   fi
   export PATH="$dir/node_modules/.bin:$PATH"
-}
-
-# Brotli files beside the built bundle (quality 11, once per build), served to browsers that
-# accept them; removed for debug builds so that a stale one is never served.
-precompress() {
-  local pkg=target/site/pkg
-  rm -f "$pkg"/*.br
-  if [ "${1:-}" = "release" ]; then
-    for f in "$pkg"/*.wasm "$pkg"/*.js "$pkg"/*.css; do
-      [ -f "$f" ] && brotli -q 11 -f -o "$f.br" "$f"
-    done
-    echo "    precompressed: $(ls "$pkg"/*.br | wc -l) brotli files"
-  fi
 }
