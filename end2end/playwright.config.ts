@@ -8,6 +8,8 @@ export const PHONE_URL = process.env.SESAME_E2E_PHONE_URL ?? "http://127.0.0.1:3
 // second factor is mandatory.
 export const MFA_URL = process.env.SESAME_E2E_MFA_URL ?? "http://localhost:3103";
 export const MANDATORY_URL = process.env.SESAME_E2E_MANDATORY_URL ?? "http://127.0.0.1:3104";
+// npm's oidc-provider, the upstream identity provider of the federation tests.
+export const UPSTREAM_URL = "http://127.0.0.1:3110";
 // The built theme gallery (target/gallery), served as static files.
 export const GALLERY_URL = "http://127.0.0.1:3102";
 
@@ -64,6 +66,14 @@ export default defineConfig({
       reuseExistingServer: false,
       timeout: 10_000,
       gracefulShutdown: { signal: "SIGTERM", timeout: 2_000 },
+    },
+    // The upstream identity provider of the federation tests (npm oidc-provider).
+    {
+      name: "Upstream",
+      command: `node upstream/oidc-provider.mjs 3110 ${BASE_URL} ${MANDATORY_URL}`,
+      url: `${UPSTREAM_URL}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 20_000,
     },
     {
       name: "Gallery",

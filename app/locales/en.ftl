@@ -241,3 +241,25 @@ err-webauthn-failed = The passkey step did not finish. Try again, or choose anot
 err-webauthn-refused = This passkey or security key could not be accepted. Try again, or choose another method.
 err-webauthn-unknown = This passkey is not registered for an account here. Sign in another way.
 err-mfa-required = This account needs a second step. Choose one to set up.
+
+## Other identity providers (social sign-in, single sign-on, linking)
+continue-with = Continue with { $name }
+or-divider = or
+other-ways-label = Other ways to sign in
+other-ways-link = Sign in another way
+sso-link = Sign in with single sign-on
+sso-title = Single sign-on
+sso-lead = Enter your work email. You will continue at your organization's sign-in page.
+work-email-label = Work email
+link-title = Link your account
+link-lead-collision = An account with { $email } already exists. To use { $name } with it, sign in to that account first: { $name } is linked only after you have signed in.
+link-lead-new = This is your first sign-in with { $name }. Create a new account, or link { $name } to an account you already have, even one with another email address.
+link-lead-closed = No account uses this { $name } sign-in yet, and new accounts cannot be created here. Sign in to your existing account to link { $name } to it.
+link-create = Create a new account
+link-sign-in = Sign in to link
+link-cancel = Don't link
+link-banner = Sign in to your existing account: { $name } will be linked to it once you are signed in.
+err-federation-failed = { $name } could not sign you in. Try again, or choose another way to sign in.
+err-federation-cancelled = Sign-in at { $name } was cancelled. Try again, or choose another way to sign in.
+err-federation-unknown = This sign-in option is not available. Choose another way to sign in.
+err-sso-no-connector = Single sign-on is not set up for this email domain. Check the address, or sign in another way.

@@ -255,6 +255,14 @@ pub enum UiError {
     WebauthnUnknown,
     #[error("second factor required")]
     MfaRequired,
+    #[error("identity provider failed")]
+    FederationFailed { provider: String },
+    #[error("sign-in cancelled at the identity provider")]
+    FederationCancelled { provider: String },
+    #[error("unknown identity provider")]
+    FederationUnknown,
+    #[error("no single sign-on for this domain")]
+    SsoNoConnector,
     #[error("code expired")]
     CodeExpired,
     #[error("too many wrong codes")]
@@ -331,6 +339,14 @@ impl UiError {
             UiError::WebauthnRefused => t(Msg::ErrWebauthnRefused),
             UiError::WebauthnUnknown => t(Msg::ErrWebauthnUnknown),
             UiError::MfaRequired => t(Msg::ErrMfaRequired),
+            UiError::FederationFailed { provider } => locale
+                .text(Msg::ErrFederationFailed)
+                .replace("{name}", provider),
+            UiError::FederationCancelled { provider } => locale
+                .text(Msg::ErrFederationCancelled)
+                .replace("{name}", provider),
+            UiError::FederationUnknown => t(Msg::ErrFederationUnknown),
+            UiError::SsoNoConnector => t(Msg::ErrSsoNoConnector),
             UiError::CodeExpired => t(Msg::ErrCodeExpired),
             UiError::CodeAttemptsExceeded => t(Msg::ErrCodeAttemptsExceeded),
             UiError::ResendWait { seconds } => locale.text_n(Msg::ErrResendWait, seconds),
@@ -817,6 +833,55 @@ pub struct SignInState {
     /// Passkey sign-in (autofill and a button): the WebAuthn request, JSON.
     #[serde(default)]
     pub passkey: Option<String>,
+    /// Other identity providers.
+    #[serde(default)]
+    pub federation: Federation,
+}
+
+/// A button that signs in at another identity provider.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProviderButton {
+    /// The connector id (`/sign-in/with/<id>`).
+    pub id: String,
+    /// The provider's name, for "Continue with …".
+    pub name: String,
+    /// The icon: a preset name (`google`, `github`, …) or `oidc` / `oauth2`.
+    pub icon: String,
+}
+
+/// The other identity providers a sign-in or sign-up screen offers.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Federation {
+    /// Social providers, in the configured order.
+    pub providers: Vec<ProviderButton>,
+    /// Whether "Sign in with single sign-on" (the work-email screen) is offered.
+    pub sso: bool,
+    /// The provider whose identity waits to be linked to the account signed in next.
+    pub linking: Option<String>,
+}
+
+/// The work-email screen of enterprise single sign-on.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SsoState {
+    pub client: Option<ClientInfo>,
+    /// The address typed before an error.
+    pub email: String,
+    pub errors: FormErrors,
+}
+
+/// What to do with an identity from another provider that no account has yet.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LinkState {
+    pub client: Option<ClientInfo>,
+    /// The provider's name.
+    pub provider: String,
+    /// The provider's email address for the user, when it gave one.
+    pub email: Option<String>,
+    /// An account with this email exists: only linking (after signing in) is possible.
+    pub collision: bool,
+    /// Whether a new account may be created.
+    pub can_create: bool,
+    pub errors: FormErrors,
 }
 
 /// The registration screen.
@@ -841,6 +906,9 @@ pub struct RegisterState {
     pub errors: FormErrors,
     /// Whether the "sign in" link is offered.
     pub sign_in_enabled: bool,
+    /// Other identity providers.
+    #[serde(default)]
+    pub federation: Federation,
 }
 
 impl RegisterState {
@@ -1151,6 +1219,8 @@ pub enum Screen {
     TotpSetup(TotpSetupState),
     WebauthnSetup(WebauthnSetupState),
     BackupCodes(BackupCodesState),
+    Sso(SsoState),
+    Link(LinkState),
 }
 
 impl Screen {
@@ -1187,6 +1257,8 @@ impl Screen {
             Screen::WebauthnSetup(s) if s.prompt => Msg::PasskeyPromptTitle,
             Screen::WebauthnSetup(_) => Msg::WebauthnSetupTitle,
             Screen::BackupCodes(_) => Msg::BackupCodesTitle,
+            Screen::Sso(_) => Msg::SsoTitle,
+            Screen::Link(_) => Msg::LinkTitle,
         })
     }
 

@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod error;
+pub mod federation;
 pub mod form_post;
 pub mod home;
 pub mod mfa;
@@ -47,6 +48,8 @@ pub fn ScreenView(page: Page) -> impl IntoView {
         Screen::TotpSetup(state) => view! { <mfa::TotpSetupScreen env state/> }.into_any(),
         Screen::WebauthnSetup(state) => view! { <mfa::WebauthnSetupScreen env state/> }.into_any(),
         Screen::BackupCodes(state) => view! { <mfa::BackupCodesScreen env state/> }.into_any(),
+        Screen::Sso(state) => view! { <federation::SsoScreen env state/> }.into_any(),
+        Screen::Link(state) => view! { <federation::LinkScreen env state/> }.into_any(),
     }
 }
 

@@ -45,10 +45,31 @@ pub struct Config {
     pub lockout: LockoutConfig,
     pub mfa: MfaConfig,
     pub passkeys: PasskeyConfig,
+    pub federation: FederationConfig,
     pub dev: DevConfig,
     pub demo: DemoConfig,
     /// The applications (relying parties) allowed to sign users in.
     pub clients: Vec<ClientConfig>,
+    /// Social and enterprise identity providers (`docs/configuration.md`, Connectors).
+    pub connectors: Vec<crate::federation::ConnectorConfig>,
+}
+
+/// `[federation]`: sign-in with other identity providers.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FederationConfig {
+    /// On a first sign-in with a social provider, ask whether to create a new account or to
+    /// link an existing one (which may have another email address); when false, a new account
+    /// is created at once.
+    pub ask_new_users: bool,
+}
+
+impl Default for FederationConfig {
+    fn default() -> Self {
+        FederationConfig {
+            ask_new_users: true,
+        }
+    }
 }
 
 /// `[server]`: where Sesame listens and how it is reached.
@@ -873,6 +894,7 @@ impl Config {
         };
         let url = url::Url::parse(&self.server.public_url)
             .map_err(|e| key("server.public_url", format!("not a URL: {e}")))?;
+        crate::federation::Connectors::from_config(&self.connectors)?;
         if !matches!(url.scheme(), "http" | "https") || url.query().is_some() {
             return Err(key(
                 "server.public_url",

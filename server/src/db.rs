@@ -2,10 +2,12 @@
 //! default, a file in the data directory) and PostgreSQL run the same queries and migrations.
 //! Placeholders are `$1, $2, …` in order of first use, which both databases accept.
 
+mod federation;
 mod lockout;
 mod mfa;
 mod verification;
 
+pub use federation::IdentityRow;
 pub use mfa::FactorRow;
 pub use verification::{CodeRecord, OutboxRow};
 
@@ -815,7 +817,8 @@ impl Db {
 
     /// Counts rows of one of Sesame's tables (tests and diagnostics).
     pub async fn count(&self, table: &str) -> Result<i64> {
-        const TABLES: [&str; 12] = [
+        const TABLES: [&str; 13] = [
+            "identities",
             "users",
             "mfa_factors",
             "backup_codes",

@@ -3,6 +3,7 @@
 //! Each step is a form post that ends in a redirect, and the next GET renders from the
 //! stored state, so every screen works without JavaScript.
 
+pub mod federation;
 pub mod mfa;
 pub mod profile;
 pub mod register;
@@ -97,6 +98,12 @@ pub struct Progress {
     /// The second-factor steps.
     #[serde(default)]
     pub mfa: mfa::MfaProgress,
+    /// The request sent to another identity provider, until it answers.
+    #[serde(default)]
+    pub federation: Option<federation::Outstanding>,
+    /// An upstream identity waiting to be linked to the account signed in next.
+    #[serde(default)]
+    pub link: Option<federation::PendingIdentity>,
 }
 
 impl Progress {
@@ -107,6 +114,7 @@ impl Progress {
             event,
             identifier: self.identifier.take(),
             verified: std::mem::take(&mut self.verified),
+            link: self.link.take(),
             ..Progress::default()
         };
     }
@@ -335,6 +343,12 @@ pub enum Next {
     MfaSetup,
     /// Setting up an authenticator app.
     TotpSetup,
+    /// Off to another identity provider (or a page outside the flow).
+    Redirect(String),
+    /// What to do with a new upstream identity: link it or create an account.
+    Link,
+    /// The sign-in screen, to prove the account a pending identity is linked to.
+    LinkSignIn,
     /// Registering a passkey or security key as a second factor.
     WebauthnSetup,
     /// New backup codes to save.
@@ -369,6 +383,9 @@ impl Next {
             Next::WebauthnSetup => mfa::WEBAUTHN_SETUP_SCREEN.path,
             Next::BackupCodes => mfa::BACKUP_CODES_SCREEN.path,
             Next::PasskeyPrompt => mfa::PASSKEY_SCREEN.path,
+            Next::Redirect(location) => location,
+            Next::Link => federation::LINK_SCREEN.path,
+            Next::LinkSignIn => sign_in::SCREEN.path,
             Next::Done { location, .. } => location,
         }
     }
@@ -392,6 +409,9 @@ impl Next {
             Next::WebauthnSetup => "webauthn_setup",
             Next::BackupCodes => "backup_codes",
             Next::PasskeyPrompt => "passkey_prompt",
+            Next::Redirect(_) => "redirect",
+            Next::Link => "link",
+            Next::LinkSignIn => "sign_in",
             Next::Done { .. } => "done",
         }
     }
@@ -437,6 +457,7 @@ pub async fn finish_sign_in(
         save_progress(ctx.state, flow).await?;
         return Ok(Ok(next));
     }
+    federation::claim_pending(ctx, flow, &user.id).await?;
     let mut cookies = vec![start_session(ctx.state, ctx.headers, flow, user, amr).await?];
     cookies.extend(mfa::remember_cookie(ctx.state, flow, user, amr).await?);
     flow.progress = Progress::default();
@@ -676,7 +697,7 @@ pub fn redirect(outcome: Result<Submitted, AppError>) -> axum::response::Respons
 }
 
 /// Caps what is kept of a typed value.
-fn keep(value: &str) -> String {
+pub(crate) fn keep(value: &str) -> String {
     value
         .trim()
         .chars()

@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod experience_api;
+pub mod federation;
 pub mod flow;
 pub mod identifier;
 pub mod keys;
@@ -100,7 +101,9 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
             .ok()
         })
         .map(Arc::new);
+    let connectors = federation::Connectors::from_config(&config.connectors)?;
     Ok(AppState::new(Inner {
+        connectors,
         webauthn,
         messenger,
         brands: branding::Brands::new(&config),
@@ -163,6 +166,14 @@ pub fn router(state: AppState) -> Router {
         .route("/mfa/backup-codes.txt", get(pages::mfa::backup_codes_file))
         .route("/mfa/continue", get(pages::mfa::resume))
         .route("/passkey/create", get(pages::mfa::passkey_prompt))
+        .route("/sign-in/with/{id}", get(pages::federation::start))
+        .route(
+            "/federation/callback/{id}",
+            get(pages::federation::callback).post(pages::federation::callback_post),
+        )
+        .route("/sso", get(pages::federation::sso))
+        .route("/federation/link", get(pages::federation::link))
+        .route("/flow/federation", post(flow::federation::form))
         .route("/sign-out", get(pages::sign_out))
         .route("/sign-out/done", get(pages::signed_out))
         .route("/error", get(pages::error))

@@ -21,6 +21,10 @@ pub enum Proof {
     Webauthn,
     /// A backup code.
     Backup,
+    /// A sign-in at another identity provider.
+    Federated,
+    /// A second factor at another identity provider, trusted by its connector.
+    FederatedMfa,
 }
 
 impl Proof {
@@ -33,6 +37,8 @@ impl Proof {
             Proof::Totp => "totp",
             Proof::Webauthn => "webauthn",
             Proof::Backup => "backup",
+            Proof::Federated => "fed",
+            Proof::FederatedMfa => "fedmfa",
         }
     }
 
@@ -45,6 +51,8 @@ impl Proof {
             "totp" => Proof::Totp,
             "webauthn" => Proof::Webauthn,
             "backup" => Proof::Backup,
+            "fed" => Proof::Federated,
+            "fedmfa" => Proof::FederatedMfa,
             _ => return None,
         })
     }
@@ -52,7 +60,7 @@ impl Proof {
     /// The second-factor kind this proof is, if any.
     pub fn factor(self) -> Option<MfaFactorKind> {
         match self {
-            Proof::Password => None,
+            Proof::Password | Proof::Federated | Proof::FederatedMfa => None,
             Proof::Email => Some(MfaFactorKind::Email),
             Proof::Sms => Some(MfaFactorKind::Sms),
             Proof::Totp => Some(MfaFactorKind::Totp),
@@ -109,6 +117,12 @@ pub fn amr_claim(amr: &str) -> Vec<String> {
             Proof::Email | Proof::Totp | Proof::Backup => push("otp"),
             Proof::Sms => push("sms"),
             Proof::Webauthn => push("hwk"),
+            // Not an RFC 8176 value, but the one providers use for federated sign-in.
+            Proof::Federated => push("fed"),
+            Proof::FederatedMfa => {
+                push("fed");
+                push("mfa");
+            }
         }
     }
     if all.len() >= 2 {

@@ -1,5 +1,6 @@
 //! The GET side of every screen: load the flow state, build the screen's state, render.
 
+pub mod federation;
 pub mod mfa;
 
 use crate::config::{IdentifierKind, SignInMethod, SignInStyle, TermsPolicy};
@@ -150,6 +151,7 @@ fn sign_in_state(state: &AppState, flow: &Flow, step: SignInStep, key: &str) -> 
         errors: memory.map(|m| m.errors).unwrap_or_default(),
         registration_enabled: x.registration_enabled(),
         passkey: None,
+        federation: federation::offered(state, flow),
     }
 }
 
@@ -256,6 +258,7 @@ pub async fn register(State(state): State<AppState>, headers: HeaderMap) -> Resp
             terms,
             errors: memory.errors,
             sign_in_enabled: x.sign_in_enabled(),
+            federation: federation::offered(&state, flow),
         }))
     })
     .await

@@ -77,7 +77,11 @@ pub fn page(state: &AppState, headers: &HeaderMap, screen: Screen, opts: PageOpt
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    web::page_headers(h, &nonce, state.config.https(), opts.form_target.as_deref());
+    // A form may end at the app (its redirect URI) or, for addresses of a single-sign-on
+    // domain, at the organization's identity provider.
+    let mut targets: Vec<String> = opts.form_target.into_iter().collect();
+    targets.extend(state.connectors.form_targets());
+    web::page_headers(h, &nonce, state.config.https(), &targets);
     for c in cookies {
         if let Ok(v) = HeaderValue::from_str(&c) {
             h.append(header::SET_COOKIE, v);

@@ -42,6 +42,8 @@ pub struct Inner {
     /// The WebAuthn relying party; `None` when the public URL cannot have one (an IP
     /// address) or no feature uses it.
     pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
+    /// Social and enterprise identity providers.
+    pub connectors: crate::federation::Connectors,
 }
 
 impl Deref for AppState {

@@ -179,11 +179,13 @@ pub fn form_action_source(uri: &str) -> Option<String> {
 
 /// Security headers of every HTML page. The nonce allows Leptos's hydration script only;
 /// `form_target` is the client the page's forms may end up redirecting to.
-pub fn page_headers(headers: &mut HeaderMap, nonce: &str, https: bool, form_target: Option<&str>) {
-    let extra = form_target
-        .and_then(form_action_source)
-        .map(|s| format!(" {s}"))
-        .unwrap_or_default();
+pub fn page_headers(headers: &mut HeaderMap, nonce: &str, https: bool, form_targets: &[String]) {
+    let mut sources: Vec<String> = form_targets
+        .iter()
+        .filter_map(|t| form_action_source(t))
+        .collect();
+    sources.dedup();
+    let extra: String = sources.iter().map(|s| format!(" {s}")).collect();
     let csp = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self' 'nonce-{nonce}'; img-src 'self' data: https:; connect-src 'self'; \

@@ -63,6 +63,7 @@ pub fn RegisterScreen(env: PageEnv, state: RegisterState) -> impl IntoView {
                 {state.terms.clone().map(|t| view! { <TermsAgreement terms=t error=errors.of(Field::Terms) locale=l/> })}
                 <SubmitButton label=l.text(Msg::RegisterSubmit).to_string() primary=true pending=env.pending locale=l/>
             </form>
+            <crate::screens::federation::OtherProviders federation=state.federation.clone() locale=l/>
             {state.sign_in_enabled.then(|| view! {
                 <p class="switch">
                     {l.text(Msg::HaveAccount)} " "

@@ -6,6 +6,7 @@ use crate::components::{
     ErrorSummary, IdentifierField, Layout, NoticeBanner, PasswordField, SubmitButton,
 };
 use crate::i18n::Msg;
+use crate::screens::federation::{LinkingBanner, OtherProviders};
 use crate::screens::mfa::PasskeySignIn;
 use crate::screens::CsrfField;
 use leptos::prelude::*;
@@ -75,6 +76,7 @@ pub fn SignInScreen(env: PageEnv, state: SignInState) -> impl IntoView {
     view! {
         <Layout env=env.clone() client=state.client.clone() title=l.text(Msg::SignInTitle).to_string()>
             <NoticeBanner notice=state.notice subject=None locale=l/>
+            <LinkingBanner provider=state.federation.linking.clone() csrf=env.csrf.clone() locale=l/>
             <ErrorSummary errors=errors.clone() locale=l/>
             <form class="form" method="post" action=SignIn::PATH novalidate>
                 <CsrfField token=env.csrf.clone()/>
@@ -106,6 +108,7 @@ pub fn SignInScreen(env: PageEnv, state: SignInState) -> impl IntoView {
                     <PasskeySignIn options=options label=l.text(Msg::PasskeySignIn).to_string()/>
                 </form>
             })}
+            <OtherProviders federation=state.federation.clone() locale=l/>
             {state.registration_enabled.then(|| view! {
                 <p class="switch">
                     {l.text(Msg::NoAccountYet)} " "

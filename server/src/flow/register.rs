@@ -61,6 +61,12 @@ pub async fn submit(ctx: &Ctx<'_>, flow: &mut Flow, form: &RegisterForm) -> Step
     if !x.registration_enabled() {
         return Ok(Err(FormErrors::form(UiError::FormExpired)));
     }
+    // Addresses of a single-sign-on domain get their account from their organization.
+    for raw in [&form.identifier, &form.email] {
+        if let Some(routed) = super::federation::route_by_domain(ctx, flow, raw).await? {
+            return Ok(routed);
+        }
+    }
     flow.progress.begin(Event::Register);
     let mut errors = FormErrors::default();
     // Each identifier with the field it was typed in.

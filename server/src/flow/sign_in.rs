@@ -57,6 +57,9 @@ pub async fn password(ctx: &Ctx<'_>, flow: &mut Flow, raw: &str, password: &str)
     if !ctx.state.config.experience.sign_in_enabled() {
         return Ok(Err(FormErrors::form(UiError::InvalidCredentials)));
     }
+    if let Some(routed) = super::federation::route_by_domain(ctx, flow, raw).await? {
+        return Ok(routed);
+    }
     flow.progress.begin(super::Event::SignIn);
     let mut errors = FormErrors::default();
     let id = match parse(ctx, raw, SignInMethod::Password) {
@@ -107,6 +110,9 @@ pub async fn identify(ctx: &Ctx<'_>, flow: &mut Flow, raw: &str) -> StepResult {
     if !ctx.state.config.experience.sign_in_enabled() {
         return Ok(Err(FormErrors::form(UiError::FormExpired)));
     }
+    if let Some(routed) = super::federation::route_by_domain(ctx, flow, raw).await? {
+        return Ok(routed);
+    }
     flow.progress.begin(super::Event::SignIn);
     let kinds = ctx.state.config.experience.sign_in_kinds();
     if let Err(e) = rules::identifier(raw) {
@@ -136,6 +142,9 @@ pub async fn identify(ctx: &Ctx<'_>, flow: &mut Flow, raw: &str) -> StepResult {
 pub async fn send_code(ctx: &Ctx<'_>, flow: &mut Flow, raw: &str) -> StepResult {
     if !ctx.state.config.experience.sign_in_enabled() {
         return Ok(Err(FormErrors::form(UiError::FormExpired)));
+    }
+    if let Some(routed) = super::federation::route_by_domain(ctx, flow, raw).await? {
+        return Ok(routed);
     }
     let id = match parse(ctx, raw, SignInMethod::Code) {
         Ok(id) => id,

@@ -50,6 +50,12 @@ pub struct AuthRequest {
     /// Authentication levels the app asks for (`acr_values`), in its order of preference.
     #[serde(default)]
     pub acr_values: Vec<String>,
+    /// `direct_sign_in`: `social:<connector>` or `sso:<connector>`, straight to that provider.
+    #[serde(default)]
+    pub direct_sign_in: Option<String>,
+    /// `domain_hint`: an email domain (or a provider's domain) whose provider to go to.
+    #[serde(default)]
+    pub domain_hint: Option<String>,
 }
 
 /// The values of `first_screen` (Logto's names).
@@ -295,7 +301,11 @@ pub fn parse(state: &AppState, pairs: Vec<(String, String)>) -> Result<AuthReque
                 .collect()
         })
         .unwrap_or_default();
+    let direct_sign_in = get("direct_sign_in").map(|s| truncate(s, 80).to_string());
+    let domain_hint = get("domain_hint").map(|s| truncate(s, 253).to_string());
     Ok(AuthRequest {
+        direct_sign_in,
+        domain_hint,
         first_screen,
         identifier_kinds,
         acr_values,
@@ -440,6 +450,21 @@ async fn start(
             .set_progress(&token_hash(&id), Some(&serde_json::to_string(&progress)?))
             .await?;
         return Ok(see_other("/mfa/continue", &[cookie]));
+    }
+    // Straight to one provider when the app named a known one; an unknown target falls back
+    // to the first screen.
+    let c = &state.connectors;
+    let provider = req
+        .direct_sign_in
+        .as_deref()
+        .and_then(|d| c.for_direct_sign_in(d))
+        .or_else(|| {
+            req.domain_hint
+                .as_deref()
+                .and_then(|h| c.for_domain_hint(h))
+        });
+    if let Some(p) = provider {
+        return Ok(see_other(&format!("/sign-in/with/{}", p.id), &[cookie]));
     }
     let screen = first_screen_path(state, &req);
     Ok(see_other(screen, &[cookie]))

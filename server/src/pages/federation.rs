@@ -1,0 +1,167 @@
+//! The browser side of federation: starting at a provider, the provider's answer, the
+//! work-email screen and the link screen.
+
+use super::{flow_page, or_error};
+use crate::flow::federation::{self as steps, Callback};
+use crate::flow::{answer, client_info, ensure_flow, load_flow, no_flow, redirect, sign_in, Ctx};
+use crate::oidc::authorize::see_other;
+use crate::state::AppState;
+use app::api::{Federation, Field, LinkState, ProviderButton, Screen, SsoState};
+use axum::extract::{Path, Query, State};
+use axum::http::{Extensions, HeaderMap};
+use axum::response::Response;
+
+/// The providers a sign-in or sign-up screen offers, and a pending link.
+pub fn offered(state: &AppState, flow: &crate::flow::Flow) -> Federation {
+    let c = &state.connectors;
+    Federation {
+        providers: c
+            .social()
+            .map(|c| ProviderButton {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                icon: c.preset.key().to_string(),
+            })
+            .collect(),
+        sso: c.has_enterprise(),
+        linking: flow
+            .progress
+            .link
+            .as_ref()
+            .and_then(|p| c.get(&p.connector))
+            .map(|c| c.name.clone()),
+    }
+}
+
+/// `GET /sign-in/with/{id}`: off to the provider (the buttons, `direct_sign_in`,
+/// `domain_hint`). A provider that cannot be reached brings the user back to sign-in.
+pub async fn start(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    extensions: Extensions,
+) -> Response {
+    let r = async {
+        let (mut flow, cookies) = ensure_flow(&state, &headers).await?;
+        let ctx = Ctx::new(&state, &headers, &extensions, Some(&flow));
+        let outcome = steps::start(&ctx, &mut flow, &id).await?;
+        let mut submitted = answer(
+            &state,
+            &flow,
+            sign_in::SCREEN,
+            Vec::new(),
+            Vec::new(),
+            outcome,
+        )
+        .await?;
+        submitted.set_cookies.extend(cookies);
+        Ok(submitted)
+    }
+    .await;
+    redirect(r)
+}
+
+/// `GET /federation/callback/{id}`: the provider's answer.
+pub async fn callback(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(cb): Query<Callback>,
+    headers: HeaderMap,
+    extensions: Extensions,
+) -> Response {
+    let r = async {
+        let mut flow = match load_flow(&state, &headers).await? {
+            Ok(flow) => flow,
+            Err(stale) => return Ok(no_flow(stale)),
+        };
+        let ctx = Ctx::new(&state, &headers, &extensions, Some(&flow));
+        let outcome = steps::callback(&ctx, &mut flow, &id, &cb).await?;
+        answer(
+            &state,
+            &flow,
+            sign_in::SCREEN,
+            Vec::new(),
+            Vec::new(),
+            outcome,
+        )
+        .await
+    }
+    .await;
+    redirect(r)
+}
+
+/// `POST /federation/callback/{id}`: providers that post their answer (`form_post`, as
+/// Apple does). The flow cookie is `SameSite=Lax`, so a cross-site POST does not carry it:
+/// the answer is turned into a top-level GET to the same callback, which does.
+pub async fn callback_post(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Body,
+) -> Response {
+    let pairs = crate::flow::form_pairs(&state, body).await;
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs
+        .iter()
+        .filter(|(k, _)| matches!(k.as_str(), "code" | "state" | "error" | "error_description"))
+    {
+        query.append_pair(k, v);
+    }
+    let id: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
+    see_other(
+        &format!("/federation/callback/{id}?{}", query.finish()),
+        &[],
+    )
+}
+
+/// `GET /sso`: the work-email screen.
+pub async fn sso(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if !state.connectors.has_enterprise() {
+        return see_other("/sign-in", &[]);
+    }
+    flow_page(&state, &headers, steps::SSO_SCREEN.path, |flow| {
+        let memory = flow.memory_for(steps::SSO_SCREEN.key);
+        Ok(Screen::Sso(SsoState {
+            client: client_info(&state, flow.request.as_ref()),
+            email: memory
+                .as_ref()
+                .map(|m| m.value(Field::Email))
+                .unwrap_or_default(),
+            errors: memory.map(|m| m.errors).unwrap_or_default(),
+        }))
+    })
+    .await
+}
+
+/// `GET /federation/link`: what to do with an identity no account has yet.
+pub async fn link(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let r = async {
+        let (flow, cookies) = ensure_flow(&state, &headers).await?;
+        let Some(p) = flow.progress.link.clone() else {
+            return Ok(see_other("/sign-in", &cookies));
+        };
+        let Some(c) = state.connectors.get(&p.connector) else {
+            return Ok(see_other("/sign-in", &cookies));
+        };
+        let screen = Screen::Link(LinkState {
+            client: client_info(&state, flow.request.as_ref()),
+            provider: c.name.clone(),
+            email: p.email.clone(),
+            collision: p.collision,
+            can_create: state.config.experience.registration_enabled(),
+            errors: flow
+                .memory_for(steps::LINK_SCREEN.key)
+                .map(|m| m.errors)
+                .unwrap_or_default(),
+        });
+        Ok(super::render_flow(
+            &state,
+            &headers,
+            &flow,
+            cookies,
+            steps::LINK_SCREEN.path,
+            screen,
+        ))
+    }
+    .await;
+    or_error(&state, &headers, r)
+}

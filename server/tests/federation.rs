@@ -1,0 +1,591 @@
+//! Federation through the router against an upstream provider run here on loopback, one
+//! that can misbehave on purpose: ID tokens without the nonce, from another issuer, for
+//! another audience, signed with an unknown key, replayed answers, unverified email
+//! addresses that match an account. Regression tests for peer vulnerabilities #11 (a local
+//! second factor skipped after SSO), #12 (linking on an unverified email) and #14 (nonce not
+//! checked when the ID token omits it) are marked. The happy paths against an independent
+//! provider (npm oidc-provider) are in end2end/tests/federation.spec.ts.
+
+mod common;
+
+use axum::extract::{Form, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use common::*;
+use josekit::jwk::Jwk;
+use josekit::jws::{JwsHeader, RS256};
+use josekit::jwt::{self, JwtPayload};
+use server::config::MfaPolicy;
+use server::federation::ConnectorConfig;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// How the fake provider answers the next token request.
+#[derive(Clone, Default)]
+struct Scenario {
+    sub: String,
+    email: Option<String>,
+    email_verified: bool,
+    /// Leave the nonce out of the ID token.
+    omit_nonce: bool,
+    nonce: Option<String>,
+    issuer: Option<String>,
+    audience: Option<String>,
+    /// Sign with a key the provider does not publish.
+    foreign_key: bool,
+    amr: Option<Vec<String>>,
+}
+
+struct Upstream {
+    issuer: String,
+    key: Jwk,
+    kid: Mutex<String>,
+    /// code → (scenario, the nonce of its request)
+    codes: Mutex<HashMap<String, (Scenario, String)>>,
+    /// access token → userinfo
+    tokens: Mutex<HashMap<String, serde_json::Value>>,
+}
+
+fn new_key() -> Jwk {
+    RS256
+        .generate_key_pair(2048)
+        .expect("key")
+        .to_jwk_key_pair()
+}
+
+async fn discovery(State(u): State<Arc<Upstream>>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "issuer": u.issuer,
+        "authorization_endpoint": format!("{}/auth", u.issuer),
+        "token_endpoint": format!("{}/token", u.issuer),
+        "userinfo_endpoint": format!("{}/me", u.issuer),
+        "jwks_uri": format!("{}/jwks", u.issuer),
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+    }))
+}
+
+async fn jwks(State(u): State<Arc<Upstream>>) -> Json<serde_json::Value> {
+    let mut public = u.key.to_public_key().expect("public");
+    public.set_key_id(u.kid.lock().unwrap().clone());
+    public.set_algorithm("RS256");
+    public.set_key_use("sig");
+    Json(serde_json::json!({ "keys": [public] }))
+}
+
+async fn token(
+    State(u): State<Arc<Upstream>>,
+    Form(form): Form<HashMap<String, String>>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let code = form.get("code").cloned().unwrap_or_default();
+    let Some((s, nonce)) = u.codes.lock().unwrap().remove(&code) else {
+        return (
+            axum::http::StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({"error": "invalid_grant"})),
+        )
+            .into_response();
+    };
+    let now = server::crypto::now();
+    let mut p = JwtPayload::new();
+    p.set_issuer(s.issuer.clone().unwrap_or(u.issuer.clone()));
+    p.set_subject(&s.sub);
+    p.set_audience(vec![s.audience.clone().unwrap_or("sesame".into())]);
+    p.set_issued_at(&std::time::SystemTime::now());
+    p.set_expires_at(&(std::time::SystemTime::now() + std::time::Duration::from_secs(300)));
+    if !s.omit_nonce {
+        p.set_claim("nonce", Some(s.nonce.clone().unwrap_or(nonce).into()))
+            .expect("nonce");
+    }
+    if let Some(amr) = &s.amr {
+        p.set_claim("amr", Some(serde_json::json!(amr)))
+            .expect("amr");
+    }
+    p.set_claim("auth_time", Some(now.into()))
+        .expect("auth_time");
+    let mut h = JwsHeader::new();
+    h.set_token_type("JWT");
+    let key = if s.foreign_key {
+        h.set_key_id("unknown");
+        new_key()
+    } else {
+        h.set_key_id(u.kid.lock().unwrap().clone());
+        u.key.clone()
+    };
+    let signer = RS256.signer_from_jwk(&key).expect("signer");
+    let id_token = jwt::encode_with_signer(&p, &h, &signer).expect("sign");
+    let access = format!("at-{code}");
+    let mut info = serde_json::json!({"sub": s.sub});
+    if let Some(e) = &s.email {
+        info["email"] = e.clone().into();
+        info["email_verified"] = s.email_verified.into();
+    }
+    u.tokens.lock().unwrap().insert(access.clone(), info);
+    Json(serde_json::json!({
+        "access_token": access,
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "id_token": id_token,
+    }))
+    .into_response()
+}
+
+async fn me(
+    State(u): State<Arc<Upstream>>,
+    headers: axum::http::HeaderMap,
+) -> Json<serde_json::Value> {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default()
+        .to_string();
+    Json(
+        u.tokens
+            .lock()
+            .unwrap()
+            .get(&token)
+            .cloned()
+            .unwrap_or_default(),
+    )
+}
+
+/// Starts the fake provider on a free loopback port.
+async fn upstream() -> Arc<Upstream> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let issuer = format!("http://{}", listener.local_addr().expect("addr"));
+    let u = Arc::new(Upstream {
+        issuer,
+        key: new_key(),
+        kid: Mutex::new("k1".into()),
+        codes: Mutex::new(HashMap::new()),
+        tokens: Mutex::new(HashMap::new()),
+    });
+    let app = Router::new()
+        .route("/.well-known/openid-configuration", get(discovery))
+        .route("/jwks", get(jwks))
+        .route("/token", post(token))
+        .route("/me", get(me))
+        .with_state(u.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    u
+}
+
+fn connector(u: &Upstream, id: &str, extra: &str) -> ConnectorConfig {
+    let text = format!(
+        "id = \"{id}\"\nname = \"Upstream\"\nissuer = \"{}\"\nclient_id = \"sesame\"\nclient_secret = \"shh\"\n{extra}",
+        u.issuer
+    );
+    toml::from_str(&text).expect("connector")
+}
+
+async fn sesame(u: &Upstream, edit: impl FnOnce(&mut server::config::Config)) -> TestServer {
+    let connectors = vec![
+        connector(u, "up", ""),
+        connector(u, "trusted", "trust_email = true"),
+        connector(u, "mfa-trusting", "trust_upstream_mfa = true"),
+        connector(
+            u,
+            "acme",
+            "kind = \"enterprise\"\nemail_domains = [\"acme.example\"]",
+        ),
+    ];
+    TestServer::start_with(move |c| {
+        c.connectors = connectors;
+        edit(c);
+    })
+    .await
+}
+
+/// Starts sign-in with `connector`; returns the `state` and `nonce` sent upstream.
+async fn start(s: &mut TestServer, u: &Upstream, connector: &str) -> (String, String) {
+    let go = s.get(&format!("/sign-in/with/{connector}")).await;
+    let to = go.location().expect("redirect upstream");
+    assert!(to.starts_with(&format!("{}/auth?", u.issuer)), "{to}");
+    for p in ["code_challenge", "state", "nonce"] {
+        assert!(query_param(&to, p).is_some(), "{p} sent: {to}");
+    }
+    assert_eq!(
+        query_param(&to, "code_challenge_method").as_deref(),
+        Some("S256")
+    );
+    (
+        query_param(&to, "state").expect("state"),
+        query_param(&to, "nonce").expect("nonce"),
+    )
+}
+
+/// One full round: start, the provider issues `scenario`'s code, the browser comes back.
+async fn round(s: &mut TestServer, u: &Upstream, connector: &str, scenario: Scenario) -> Answer {
+    let (state, nonce) = start(s, u, connector).await;
+    let code = uuid::Uuid::new_v4().to_string();
+    u.codes
+        .lock()
+        .unwrap()
+        .insert(code.clone(), (scenario, nonce));
+    s.get(&format!(
+        "/federation/callback/{connector}?code={code}&state={}",
+        urlencode(&state)
+    ))
+    .await
+}
+
+fn person(sub: &str, email: &str, verified: bool) -> Scenario {
+    Scenario {
+        sub: sub.into(),
+        email: Some(email.into()),
+        email_verified: verified,
+        ..Default::default()
+    }
+}
+
+async fn refused(s: &mut TestServer, answer: &Answer) {
+    assert_eq!(
+        answer.location().as_deref(),
+        Some("/sign-in"),
+        "{}",
+        answer.body
+    );
+    let page = s.get("/sign-in").await;
+    assert!(
+        page.body.contains("Upstream could not sign you in"),
+        "{}",
+        page.body
+    );
+    assert_eq!(s.state.db.count("identities").await.unwrap(), 0);
+    assert_eq!(s.state.db.count("sessions").await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_new_user_is_asked_then_created_and_signed_in() {
+    let u = upstream().await;
+    let mut s = sesame(&u, |_| {}).await;
+    s.authorize_public("").await;
+    let back = round(&mut s, &u, "up", person("u-1", "new@social.example", true)).await;
+    assert_eq!(back.location().as_deref(), Some("/federation/link"));
+    let page = s.get("/federation/link").await;
+    assert!(page.body.contains("Create a new account"), "{}", page.body);
+    let made = s
+        .submit(
+            "/federation/link",
+            "/flow/federation",
+            &[("action", "create")],
+        )
+        .await;
+    assert_eq!(made.location().as_deref(), Some("/authorize/resume"));
+    assert_eq!(s.state.db.count("identities").await.unwrap(), 1);
+    // Next time the same (provider, subject) signs straight in, without the question.
+    s.jar.clear();
+    s.authorize_public("").await;
+    let again = round(
+        &mut s,
+        &u,
+        "up",
+        person("u-1", "changed@social.example", true),
+    )
+    .await;
+    assert_eq!(again.location().as_deref(), Some("/authorize/resume"));
+    assert_eq!(s.state.db.count("users").await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn id_tokens_must_carry_our_nonce_issuer_audience_and_key() {
+    let u = upstream().await;
+    let mut s = sesame(&u, |_| {}).await;
+    s.authorize_public("").await;
+    // #14: an ID token that leaves the nonce out is refused, not waved through.
+    let bad = Scenario {
+        omit_nonce: true,
+        ..person("u-2", "x@social.example", true)
+    };
+    let a = round(&mut s, &u, "up", bad).await;
+    refused(&mut s, &a).await;
+    for bad in [
+        Scenario {
+            nonce: Some("another-nonce".into()),
+            ..person("u-2", "x@social.example", true)
+        },
+        Scenario {
+            issuer: Some("https://mix-up.example".into()),
+            ..person("u-2", "x@social.example", true)
+        },
+        Scenario {
+            audience: Some("another-client".into()),
+            ..person("u-2", "x@social.example", true)
+        },
+        Scenario {
+            foreign_key: true,
+            ..person("u-2", "x@social.example", true)
+        },
+    ] {
+        let a = round(&mut s, &u, "up", bad).await;
+        refused(&mut s, &a).await;
+    }
+}
+
+#[tokio::test]
+async fn answers_are_single_use_and_bound_to_the_flow() {
+    let u = upstream().await;
+    let mut s = sesame(&u, |c| c.federation.ask_new_users = false).await;
+    s.authorize_public("").await;
+    let (state, nonce) = start(&mut s, &u, "up").await;
+    // A forged state is refused and uses up the request.
+    let forged = s.get("/federation/callback/up?code=c&state=forged").await;
+    refused(&mut s, &forged).await;
+    let code = "c-1".to_string();
+    u.codes.lock().unwrap().insert(
+        code.clone(),
+        (person("u-3", "r@social.example", true), nonce),
+    );
+    let late = s
+        .get(&format!(
+            "/federation/callback/up?code={code}&state={state}"
+        ))
+        .await;
+    refused(&mut s, &late).await;
+    // A good answer works once; the same answer again finds no request.
+    let (state, nonce) = start(&mut s, &u, "up").await;
+    u.codes.lock().unwrap().insert(
+        "c-2".into(),
+        (person("u-3", "r@social.example", true), nonce),
+    );
+    let uri = format!("/federation/callback/up?code=c-2&state={state}");
+    let ok = s.get(&uri).await;
+    assert_eq!(ok.location().as_deref(), Some("/authorize/resume"));
+    let replay = s.get(&uri).await;
+    assert_ne!(replay.location().as_deref(), Some("/authorize/resume"));
+}
+
+#[tokio::test]
+async fn the_provider_can_rotate_its_keys() {
+    let u = upstream().await;
+    let mut s = sesame(&u, |c| c.federation.ask_new_users = false).await;
+    s.authorize_public("").await;
+    // Discovery happens at the first start; the provider then switches to a new key id.
+    let (state, nonce) = start(&mut s, &u, "up").await;
+    *u.kid.lock().unwrap() = "k2".into();
+    u.codes.lock().unwrap().insert(
+        "rot".into(),
+        (person("u-4", "k@social.example", true), nonce),
+    );
+    let ok = s
+        .get(&format!("/federation/callback/up?code=rot&state={state}"))
+        .await;
+    assert_eq!(
+        ok.location().as_deref(),
+        Some("/authorize/resume"),
+        "{}",
+        ok.body
+    );
+}
+
+#[tokio::test]
+async fn an_unverified_email_never_links_on_its_own() {
+    // #12
+    let u = upstream().await;
+    let mut s = sesame(&u, |_| {}).await;
+    let owner = s
+        .create_user(
+            Some("owner"),
+            Some("owner@example.com"),
+            None,
+            "correct horse battery",
+        )
+        .await;
+    s.authorize_public("").await;
+    // Unverified, or verified by a provider the connector does not trust: the owner must
+    // sign in first.
+    for (connector, verified) in [("up", true), ("trusted", false)] {
+        let a = round(
+            &mut s,
+            &u,
+            connector,
+            person("attacker", "owner@example.com", verified),
+        )
+        .await;
+        assert_eq!(a.location().as_deref(), Some("/federation/link"));
+        let page = s.get("/federation/link").await;
+        assert!(!page.body.contains("Create a new account"), "{}", page.body);
+        assert_eq!(s.state.db.count("identities").await.unwrap(), 0);
+        assert_eq!(s.state.db.count("sessions").await.unwrap(), 0);
+    }
+    // The owner proves the account with the password: now the identity is linked to it.
+    let go = s
+        .submit(
+            "/federation/link",
+            "/flow/federation",
+            &[("action", "sign_in")],
+        )
+        .await;
+    assert_eq!(go.location().as_deref(), Some("/sign-in"));
+    assert!(s.get("/sign-in").await.body.contains("will be linked"));
+    let signed = s.sign_in("owner", "correct horse battery").await;
+    assert_eq!(signed.location().as_deref(), Some("/authorize/resume"));
+    let linked = s.state.db.identities(&owner).await.unwrap();
+    assert_eq!(linked.len(), 1);
+    assert_eq!(linked[0].connector, "trusted");
+    // A trusted provider's verified address links directly.
+    let mut s = sesame(&u, |_| {}).await;
+    let owner = s
+        .create_user(
+            Some("o2"),
+            Some("o2@example.com"),
+            None,
+            "correct horse battery",
+        )
+        .await;
+    s.authorize_public("").await;
+    let a = round(
+        &mut s,
+        &u,
+        "trusted",
+        person("o2-up", "O2@Example.com", true),
+    )
+    .await;
+    assert_eq!(a.location().as_deref(), Some("/authorize/resume"));
+    assert_eq!(s.state.db.identities(&owner).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_local_second_factor_is_still_required_after_federation() {
+    // #11
+    let u = upstream().await;
+    let mut s = sesame(&u, |c| {
+        c.mfa.policy = MfaPolicy::Mandatory;
+        c.federation.ask_new_users = false;
+    })
+    .await;
+    s.authorize_public("").await;
+    let a = round(
+        &mut s,
+        &u,
+        "acme",
+        person("emp-1", "emp@acme.example", false),
+    )
+    .await;
+    assert_eq!(a.location().as_deref(), Some("/mfa/setup"), "{}", a.body);
+    assert_eq!(s.state.db.count("sessions").await.unwrap(), 0);
+    // An upstream second factor counts only where the connector trusts it.
+    s.jar.clear();
+    s.authorize_public("").await;
+    let with_mfa = Scenario {
+        amr: Some(vec!["pwd".into(), "mfa".into()]),
+        ..person("emp-2", "emp2@social.example", true)
+    };
+    let a = round(&mut s, &u, "up", with_mfa.clone()).await;
+    assert_eq!(a.location().as_deref(), Some("/mfa/setup"));
+    s.jar.clear();
+    s.authorize_public("").await;
+    let a = round(&mut s, &u, "mfa-trusting", with_mfa).await;
+    assert_eq!(
+        a.location().as_deref(),
+        Some("/authorize/resume"),
+        "{}",
+        a.body
+    );
+}
+
+#[tokio::test]
+async fn sso_domains_route_to_their_provider_from_every_form() {
+    let u = upstream().await;
+    let mut s = sesame(&u, |_| {}).await;
+    s.authorize_public("").await;
+    let a = s.sign_in("Emp@ACME.example", "whatever-password").await;
+    let to = a.location().expect("redirect");
+    assert!(to.starts_with(&format!("{}/auth?", u.issuer)), "{to}");
+    let page = s.get("/sso").await;
+    assert!(page.body.contains("Work email"), "{}", page.body);
+    let a = s
+        .submit(
+            "/sso",
+            "/flow/federation",
+            &[("action", "sso"), ("email", "jo@acme.example")],
+        )
+        .await;
+    assert!(a.location().expect("redirect").starts_with(&u.issuer));
+    let a = s
+        .submit(
+            "/sso",
+            "/flow/federation",
+            &[("action", "sso"), ("email", "jo@elsewhere.example")],
+        )
+        .await;
+    assert_eq!(a.location().as_deref(), Some("/sso"));
+    assert!(s
+        .get("/sso")
+        .await
+        .body
+        .contains("not set up for this email domain"));
+    // The page lets forms lead to the enterprise provider (CSP form-action).
+    let csp = page.headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains(&u.issuer), "{csp}");
+}
+
+#[tokio::test]
+async fn direct_sign_in_and_domain_hint_skip_the_first_screen() {
+    let u = upstream().await;
+    let mut s = sesame(&u, |_| {}).await;
+    let a = s.authorize_public("&direct_sign_in=social:up").await;
+    assert_eq!(a.location().as_deref(), Some("/sign-in/with/up"));
+    let a = s.authorize_public("&direct_sign_in=sso:acme").await;
+    assert_eq!(a.location().as_deref(), Some("/sign-in/with/acme"));
+    let a = s.authorize_public("&domain_hint=acme.example").await;
+    assert_eq!(a.location().as_deref(), Some("/sign-in/with/acme"));
+    // Unknown targets, or a social connector named as SSO: the first screen.
+    for extra in [
+        "&direct_sign_in=social:nope",
+        "&direct_sign_in=sso:up",
+        "&domain_hint=nope.example",
+    ] {
+        let a = s.authorize_public(extra).await;
+        assert_eq!(a.location().as_deref(), Some("/sign-in"), "{extra}");
+    }
+}
+
+#[tokio::test]
+async fn a_cancelled_or_unreachable_provider_brings_the_user_back() {
+    let u = upstream().await;
+    let mut s = sesame(&u, |c| {
+        c.connectors.push(
+            toml::from_str(
+                "id = \"down\"\nname = \"Down\"\nissuer = \"http://127.0.0.1:9\"\nclient_id = \"x\"",
+            )
+            .expect("connector"),
+        );
+    })
+    .await;
+    s.authorize_public("").await;
+    let (state, _) = start(&mut s, &u, "up").await;
+    let a = s
+        .get(&format!(
+            "/federation/callback/up?error=access_denied&state={state}"
+        ))
+        .await;
+    assert_eq!(a.location().as_deref(), Some("/sign-in"));
+    let page = s.get("/sign-in").await;
+    assert!(
+        page.body.contains("Sign-in at Upstream was cancelled"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("/sign-in/with/up"),
+        "the other options stay"
+    );
+    let a = s.get("/sign-in/with/down").await;
+    assert_eq!(a.location().as_deref(), Some("/sign-in"));
+    assert!(s
+        .get("/sign-in")
+        .await
+        .body
+        .contains("Down could not sign you in"));
+    assert_eq!(s.state.db.count("users").await.unwrap(), 0);
+}
