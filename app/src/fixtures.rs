@@ -23,6 +23,38 @@ fn sign_in() -> SignInState {
     }
 }
 
+fn providers() -> Federation {
+    let p = |id: &str, name: &str| ProviderButton {
+        id: id.into(),
+        name: name.into(),
+        icon: id.into(),
+    };
+    Federation {
+        providers: vec![
+            p("google", "Google"),
+            p("microsoft", "Microsoft"),
+            p("apple", "Apple"),
+            p("github", "GitHub"),
+            p("gitlab", "GitLab"),
+            p("line", "LINE"),
+            p("oidc", "Example ID"),
+        ],
+        sso: true,
+        linking: None,
+    }
+}
+
+fn link() -> LinkState {
+    LinkState {
+        client: demo_client(),
+        provider: "GitHub".into(),
+        email: Some("alice@example.com".into()),
+        collision: false,
+        can_create: true,
+        errors: FormErrors::default(),
+    }
+}
+
 fn terms(checkbox: bool) -> TermsView {
     TermsView {
         terms_url: Some("https://example.com/terms".into()),
@@ -534,6 +566,81 @@ pub fn screens() -> Vec<(&'static str, Screen)> {
                 codes: (0..10).map(|i| format!("k{i}m7-q4xz-8hd{i}")).collect(),
                 download: "#backup-codes.txt".into(),
                 errors: FormErrors::default(),
+            }),
+        ),
+        (
+            "sign-in-providers",
+            Screen::SignIn(SignInState {
+                federation: providers(),
+                ..sign_in()
+            }),
+        ),
+        (
+            "sign-in-provider-cancelled",
+            Screen::SignIn(SignInState {
+                federation: providers(),
+                errors: FormErrors::form(UiError::FederationCancelled {
+                    provider: "Google".into(),
+                }),
+                ..sign_in()
+            }),
+        ),
+        (
+            "sign-in-provider-failed",
+            Screen::SignIn(SignInState {
+                federation: providers(),
+                errors: FormErrors::form(UiError::FederationFailed {
+                    provider: "GitHub".into(),
+                }),
+                ..sign_in()
+            }),
+        ),
+        (
+            "sign-in-to-link",
+            Screen::SignIn(SignInState {
+                federation: Federation {
+                    linking: Some("GitHub".into()),
+                    ..providers()
+                },
+                ..sign_in()
+            }),
+        ),
+        (
+            "register-providers",
+            Screen::Register(RegisterState {
+                federation: providers(),
+                ..register()
+            }),
+        ),
+        (
+            "sso",
+            Screen::Sso(SsoState {
+                client: demo_client(),
+                ..Default::default()
+            }),
+        ),
+        (
+            "sso-unknown-domain",
+            Screen::Sso(SsoState {
+                client: demo_client(),
+                email: "jo@unknown.example".into(),
+                errors: FormErrors::field(Field::Email, UiError::SsoNoConnector),
+            }),
+        ),
+        ("link-new", Screen::Link(link())),
+        (
+            "link-existing-email",
+            Screen::Link(LinkState {
+                collision: true,
+                ..link()
+            }),
+        ),
+        (
+            "link-registration-closed",
+            Screen::Link(LinkState {
+                email: None,
+                can_create: false,
+                ..link()
             }),
         ),
         ("demo-signed-out", Screen::Demo(DemoState::default())),

@@ -54,8 +54,6 @@ const provider = new Provider(issuer, {
   findAccount: (_ctx, id) => account(id),
   pkce: { required: () => true },
   features: { devInteractions: { enabled: true } },
-  // Every sign-in asks for the login again, so each test chooses its account.
-  loadExistingGrant: async () => undefined,
 });
 provider.proxy = false;
 provider.listen(Number(port), "127.0.0.1", () => {

@@ -82,6 +82,13 @@ impl UserRow {
             .clone()
             .or_else(|| self.email.clone())
             .or_else(|| self.phone.clone())
+            // Accounts from another provider may have only a name.
+            .or_else(|| {
+                self.profile_claims()
+                    .get("name")
+                    .and_then(|n| n.as_str())
+                    .map(String::from)
+            })
             .unwrap_or_else(|| self.id.clone())
     }
 }

@@ -1,0 +1,196 @@
+// Signing in with other identity providers, against an independent OpenID provider (npm
+// oidc-provider, end2end/upstream/oidc-provider.mjs; any login name signs in there, and the
+// name chooses the account's email). Social sign-in over OpenID Connect and plain OAuth 2.0,
+// linking to an existing account with another email, enterprise single sign-on by email
+// domain, a cancelled sign-in at the provider, direct_sign_in through openid-client, and the
+// local second factor that single sign-on does not skip (peer vulnerability #11).
+import { expect, test, type Page, type TestInfo } from "@playwright/test";
+import * as client from "openid-client";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { BASE_URL, MANDATORY_URL, UPSTREAM_URL } from "../playwright.config";
+import { register, signIn, uniqueName } from "./helpers";
+
+/** Signs in at the upstream provider's development screens as `login`. */
+async function upstreamSignIn(page: Page, login: string) {
+  await expect(page).toHaveURL(new RegExp(`^${UPSTREAM_URL}/interaction/`));
+  await page.locator('input[name="login"]').fill(login);
+  await page.locator('input[name="password"]').fill("anything");
+  await page.getByRole("button", { name: "Sign-in" }).click();
+  // The provider asks for consent the first time only, and without JavaScript it may show a
+  // "Continue" page of its own before answering.
+  const consent = page.getByRole("button", { name: "Continue" });
+  await expect(async () => {
+    if (page.url().startsWith(UPSTREAM_URL) && (await consent.isVisible())) {
+      await page.getByRole("button", { name: "Continue" }).click();
+    }
+    expect(page.url().startsWith(UPSTREAM_URL)).toBe(false);
+  }).toPass({ timeout: 15_000 });
+}
+
+async function signedInAs(page: Page, base: string, who: string) {
+  await expect(page).toHaveURL(`${base}/`);
+  await expect(page.getByText(`You are signed in as ${who}.`)).toBeVisible();
+}
+
+/** Sesame's cookies go; the provider's stay (it asks for the login every time anyway). */
+async function newVisit(page: Page) {
+  await page.context().clearCookies({ name: /^sesame/ });
+}
+
+test("a new user signs up with a provider, then signs straight in with it", async ({ page }, info) => {
+  const email = `${uniqueName("soc", info)}@social.example`;
+  await page.goto(`${BASE_URL}/sign-in`);
+  const button = page.getByRole("link", { name: "Continue with Trusted ID" });
+  await expect(button).toBeVisible();
+  await button.click();
+  await upstreamSignIn(page, email);
+  await expect(page).toHaveURL(/\/federation\/link$/);
+  await expect(page.getByText("first sign-in with Trusted ID")).toBeVisible();
+  await page.getByRole("button", { name: "Create a new account" }).click();
+  await signedInAs(page, BASE_URL, email);
+
+  await newVisit(page);
+  await page.goto(`${BASE_URL}/sign-in`);
+  await page.getByRole("link", { name: "Continue with Trusted ID" }).click();
+  await upstreamSignIn(page, email);
+  await signedInAs(page, BASE_URL, email);
+});
+
+test("plain OAuth 2.0: token and user-info endpoints", async ({ page }, info) => {
+  const login = `${uniqueName("oa", info)}@social.example`;
+  await page.goto(`${BASE_URL}/sign-in`);
+  await page.getByRole("link", { name: "Continue with Upstream OAuth" }).click();
+  await upstreamSignIn(page, login);
+  await expect(page).toHaveURL(/\/federation\/link$/);
+  await page.getByRole("button", { name: "Create a new account" }).click();
+  // The provider is not trusted for email: the account keeps only the name it gave.
+  const name = login.split("@")[0];
+  await signedInAs(page, BASE_URL, name.charAt(0).toUpperCase() + name.slice(1));
+});
+
+test("a provider identity with another email is linked once the account owner signs in", async ({ page }, info) => {
+  const username = uniqueName("lnk", info);
+  await page.goto(`${BASE_URL}/register`);
+  await register(page, info, username);
+  await signedInAs(page, BASE_URL, username);
+
+  await newVisit(page);
+  const upstreamEmail = `${username}.elsewhere@social.example`;
+  await page.goto(`${BASE_URL}/sign-in`);
+  await page.getByRole("link", { name: "Continue with Upstream ID" }).click();
+  await upstreamSignIn(page, upstreamEmail);
+  await expect(page).toHaveURL(/\/federation\/link$/);
+  await page.getByRole("button", { name: "Sign in to link" }).click();
+  await expect(page.getByText("Upstream ID will be linked to it once you are signed in")).toBeVisible();
+  await signIn(page, info, username);
+  await signedInAs(page, BASE_URL, username);
+
+  await newVisit(page);
+  await page.goto(`${BASE_URL}/sign-in`);
+  await page.getByRole("link", { name: "Continue with Upstream ID" }).click();
+  await upstreamSignIn(page, upstreamEmail);
+  await signedInAs(page, BASE_URL, username);
+
+  // An unverified address equal to the account's never links by itself (#12).
+  await newVisit(page);
+  await page.goto(`${BASE_URL}/sign-in`);
+  await page.getByRole("link", { name: "Continue with Trusted ID" }).click();
+  await upstreamSignIn(page, `unverified:${username}@example.test`);
+  await expect(page).toHaveURL(/\/federation\/link$/);
+  await expect(page.getByText(`An account with ${username}@example.test already exists`)).toBeVisible();
+  await expect(page.getByRole("button", { name: "Create a new account" })).toHaveCount(0);
+});
+
+test("work email routes to the organization's provider", async ({ page }, info) => {
+  const email = `${uniqueName("emp", info)}@acme.example`;
+  await page.goto(`${BASE_URL}/sign-in`);
+  await page.getByRole("link", { name: "Sign in with single sign-on" }).click();
+  await expect(page).toHaveURL(/\/sso$/);
+  await page.getByLabel("Work email").fill("someone@unknown.example");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page.locator("#email-error")).toContainText("not set up for this email domain");
+  await expect(page.getByLabel("Work email")).toHaveValue("someone@unknown.example");
+  await page.getByLabel("Work email").fill(email);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await upstreamSignIn(page, email);
+  await signedInAs(page, BASE_URL, email);
+
+  // Typed into the ordinary sign-in form, the address goes to the provider too.
+  await newVisit(page);
+  await page.goto(`${BASE_URL}/sign-in`);
+  await page.getByLabel("Username or email").fill(email.toUpperCase());
+  await page.getByLabel("Password", { exact: true }).fill("not used");
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await upstreamSignIn(page, email);
+  await signedInAs(page, BASE_URL, email);
+});
+
+test("cancelling at the provider comes back with the other options", async ({ page }) => {
+  await page.goto(`${BASE_URL}/sign-in`);
+  await page.getByRole("link", { name: "Continue with Upstream ID" }).click();
+  await expect(page).toHaveURL(new RegExp(`^${UPSTREAM_URL}/interaction/`));
+  await page.getByRole("link", { name: "[ Cancel ]" }).click();
+  await expect(page).toHaveURL(`${BASE_URL}/sign-in`);
+  await expect(page.getByText("Sign-in at Upstream ID was cancelled").first()).toBeVisible();
+  await expect(page.getByRole("link", { name: "Continue with Upstream ID" })).toBeVisible();
+  await expect(page.getByLabel("Username or email")).toBeVisible();
+});
+
+test("single sign-on still asks for the local second factor (#11)", async ({ page }, info) => {
+  const email = `${uniqueName("mfa", info)}@acme.example`;
+  await page.goto(`${MANDATORY_URL}/sso`);
+  await page.getByLabel("Work email").fill(email);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await upstreamSignIn(page, email);
+  // The address the organization vouches for is a factor of its own: a code by email.
+  await expect(page).toHaveURL(`${MANDATORY_URL}/mfa`);
+  await expect(page.getByText("Not now")).toHaveCount(0);
+  await page.goto(`${MANDATORY_URL}/`);
+  await expect(page.getByText("You are signed in as")).toHaveCount(0);
+});
+
+test("direct_sign_in takes an app straight to the provider; the ID token says amr fed", async ({ page }, info) => {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "text/html" });
+    res.end("<!doctype html><title>callback</title><p>received</p>");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/cb`;
+  try {
+    const config = await client.discovery(
+      new URL(BASE_URL),
+      "e2e-rp",
+      { client_secret: "e2e-rp-secret" },
+      client.ClientSecretBasic("e2e-rp-secret"),
+      { execute: [client.allowInsecureRequests] },
+    );
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      scope: "openid email",
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: "S256",
+      state,
+      nonce,
+      direct_sign_in: "social:trusted",
+    });
+    await page.goto(url.href);
+    const email = `${uniqueName("dir", info)}@social.example`;
+    await upstreamSignIn(page, email);
+    await page.getByRole("button", { name: "Create a new account" }).click();
+    await page.waitForURL((u) => u.href.startsWith(redirectUri));
+    const tokens = await client.authorizationCodeGrant(config, new URL(page.url()), {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+      expectedNonce: nonce,
+    });
+    const claims = tokens.claims()!;
+    expect(claims.amr).toEqual(["fed"]);
+    expect(claims.email).toBe(email);
+  } finally {
+    server.close();
+  }
+});
