@@ -10,6 +10,8 @@ export const MFA_URL = process.env.SESAME_E2E_MFA_URL ?? "http://localhost:3103"
 export const MANDATORY_URL = process.env.SESAME_E2E_MANDATORY_URL ?? "http://127.0.0.1:3104";
 // npm's oidc-provider, the upstream identity provider of the federation tests.
 export const UPSTREAM_URL = "http://127.0.0.1:3110";
+// npm samlify as a SAML identity provider (end2end/upstream/saml-idp.mjs).
+export const SAML_IDP_URL = "http://127.0.0.1:3111";
 // The built theme gallery (target/gallery), served as static files.
 export const GALLERY_URL = "http://127.0.0.1:3102";
 
@@ -72,6 +74,14 @@ export default defineConfig({
       name: "Upstream",
       command: `node upstream/oidc-provider.mjs 3110 ${BASE_URL} ${MANDATORY_URL}`,
       url: `${UPSTREAM_URL}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 20_000,
+    },
+    // The SAML identity provider of the federation tests (npm samlify).
+    {
+      name: "SamlIdP",
+      command: `node upstream/saml-idp.mjs 3111 ${BASE_URL} globex`,
+      url: `${SAML_IDP_URL}/metadata`,
       reuseExistingServer: false,
       timeout: 20_000,
     },

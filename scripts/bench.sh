@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib/toolchain.sh
 source scripts/lib/site.sh
 
-ensure_system_packages pkg-config libssl-dev brotli curl
+ensure_system_packages "${SERVER_BUILD_PACKAGES[@]}" brotli curl
 ensure_build_tools
 ensure_release_tools
 

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib/toolchain.sh
 source scripts/lib/site.sh
 
-ensure_system_packages pkg-config libssl-dev brotli
+ensure_system_packages "${SERVER_BUILD_PACKAGES[@]}" brotli
 ensure_build_tools
 ensure_release_tools
 

@@ -9,7 +9,7 @@ source scripts/lib/toolchain.sh
 source scripts/lib/site.sh
 started=$(date +%s)
 
-ensure_system_packages pkg-config libssl-dev chromium
+ensure_system_packages "${SERVER_BUILD_PACKAGES[@]}" chromium
 # The SMTP server the end-to-end tests receive Sesame's mail with (scripts/lib/mail_sink.py).
 step "Mail sink for the end-to-end tests (Debian's python3-aiosmtpd)"
 if /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then

@@ -261,6 +261,8 @@ pub enum UiError {
     FederationCancelled { provider: String },
     #[error("unknown identity provider")]
     FederationUnknown,
+    #[error("unsolicited sign-in from the identity provider")]
+    FederationUnsolicited { provider: String },
     #[error("no single sign-on for this domain")]
     SsoNoConnector,
     #[error("code expired")]
@@ -346,6 +348,9 @@ impl UiError {
                 .text(Msg::ErrFederationCancelled)
                 .replace("{name}", provider),
             UiError::FederationUnknown => t(Msg::ErrFederationUnknown),
+            UiError::FederationUnsolicited { provider } => locale
+                .text(Msg::ErrFederationUnsolicited)
+                .replace("{name}", provider),
             UiError::SsoNoConnector => t(Msg::ErrSsoNoConnector),
             UiError::CodeExpired => t(Msg::ErrCodeExpired),
             UiError::CodeAttemptsExceeded => t(Msg::ErrCodeAttemptsExceeded),
@@ -937,6 +942,8 @@ pub enum CodePurpose {
     ResetPassword,
     /// A second factor.
     Mfa,
+    /// An address the account is missing, given before the session starts.
+    Continue,
 }
 
 /// The screen where the user enters the code sent to them.
@@ -1067,6 +1074,10 @@ pub struct ContinueState {
     pub client: Option<ClientInfo>,
     /// Ask for a username (with its length limits) when the account lacks a required one.
     pub username: Option<(usize, usize)>,
+    /// The email address and phone number the account lacks and must give (each verified by
+    /// a code when the operator verifies identifiers).
+    #[serde(default)]
+    pub identifiers: Vec<IdentifierKind>,
     pub fields: Vec<ProfileFieldView>,
     /// Values typed before an error, by input name.
     pub values: Vec<(String, String)>,

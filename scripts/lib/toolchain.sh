@@ -129,7 +129,10 @@ ensure_build_tools() {
   ensure_wasm_bindgen
 }
 
-# C libraries the Rust build links (OpenSSL for josekit) and the browser for the tests.
+# C libraries the server links: OpenSSL (josekit, TLS), libxml2 and xmlsec1 (SAML signatures,
+# through samael) and libclang, with which samael generates its xmlsec bindings.
+SERVER_BUILD_PACKAGES=(pkg-config libssl-dev libxml2-dev libxmlsec1-dev libclang-dev)
+# Installs Debian packages (and the browser for the tests).
 ensure_system_packages() {
   step "System packages: $*"
   apt_install "$@"

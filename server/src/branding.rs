@@ -351,6 +351,7 @@ mod tests {
                 primary_color: Some("#112233".into()),
                 ..Default::default()
             }),
+            initiate_login_uri: None,
         });
         let brands = Brands::new(&config);
         assert_eq!(brands.for_client(Some("app")).name.as_deref(), Some("App"));

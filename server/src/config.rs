@@ -62,12 +62,18 @@ pub struct FederationConfig {
     /// link an existing one (which may have another email address); when false, a new account
     /// is created at once.
     pub ask_new_users: bool,
+    /// Let accounts made from another provider's identity go without the identifiers
+    /// sign-up requires (`experience.sign_up_identifiers`, `secondary_identifiers`); when
+    /// false, such users are asked for them (and an email or phone number is verified by a
+    /// code) before their first session.
+    pub skip_required_identifiers: bool,
 }
 
 impl Default for FederationConfig {
     fn default() -> Self {
         FederationConfig {
             ask_new_users: true,
+            skip_required_identifiers: false,
         }
     }
 }
@@ -826,6 +832,11 @@ pub struct ClientConfig {
     /// The look of the screens for this application (over `[branding]`).
     #[serde(default)]
     pub branding: Option<BrandingConfig>,
+    /// Where a sign-in started elsewhere (at an identity provider) sends the browser so that
+    /// the application starts its own authorization request (OpenID Connect Core §4; the
+    /// `iss` parameter is added).
+    #[serde(default)]
+    pub initiate_login_uri: Option<String>,
 }
 
 /// A secret from the configuration; never printed by `Debug`.
@@ -895,6 +906,19 @@ impl Config {
         let url = url::Url::parse(&self.server.public_url)
             .map_err(|e| key("server.public_url", format!("not a URL: {e}")))?;
         crate::federation::Connectors::from_config(&self.connectors)?;
+        for (i, c) in self.connectors.iter().enumerate() {
+            let Some(client) = &c.idp_initiated_client else {
+                continue;
+            };
+            let known = self.clients.iter().any(|x| &x.id == client)
+                || (self.demo.enabled && client == DEMO_CLIENT_ID);
+            if !known {
+                return Err(key(
+                    &format!("connectors[{i}].idp_initiated_client"),
+                    format!("`{client}` is not a configured client"),
+                ));
+            }
+        }
         if !matches!(url.scheme(), "http" | "https") || url.query().is_some() {
             return Err(key(
                 "server.public_url",
@@ -1014,6 +1038,10 @@ impl Config {
             {
                 crate::oidc::redirect_uri::validate_registered(uri)
                     .map_err(|e| key(&at("redirect_uris"), format!("`{uri}`: {e}")))?;
+            }
+            if let Some(uri) = &client.initiate_login_uri {
+                crate::oidc::redirect_uri::validate_registered(uri)
+                    .map_err(|e| key(&at("initiate_login_uri"), format!("`{uri}`: {e}")))?;
             }
             if !matches!(
                 client.id_token_signed_response_alg.as_str(),
@@ -1338,6 +1366,7 @@ impl Config {
                 allowed_scopes: default_scopes(),
                 id_token_signed_response_alg: "ES256".into(),
                 branding: None,
+                initiate_login_uri: Some(format!("{issuer}/demo/start")),
             });
         }
         clients

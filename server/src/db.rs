@@ -347,6 +347,34 @@ impl Db {
         Ok(())
     }
 
+    /// Gives the user an email address or phone number (`phone`), verified or not.
+    /// `Conflict` when another account has it.
+    pub async fn set_contact(
+        &self,
+        user_id: &str,
+        phone: bool,
+        value: &str,
+        verified: bool,
+        now: i64,
+    ) -> Result<()> {
+        let (column, flag) = if phone {
+            ("phone", "phone_verified")
+        } else {
+            ("email", "email_verified")
+        };
+        sqlx::query(&format!(
+            "UPDATE users SET {column} = $1, {flag} = $2, updated_at = $3 WHERE id = $4"
+        ))
+        .bind(value)
+        .bind(i64::from(verified))
+        .bind(now)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await
+        .map_err(DbError::from_insert)?;
+        Ok(())
+    }
+
     /// Records that the user agreed to the terms.
     pub async fn set_terms_accepted(&self, user_id: &str, now: i64) -> Result<()> {
         sqlx::query("UPDATE users SET terms_accepted_at = $1, updated_at = $1 WHERE id = $2")
@@ -793,6 +821,8 @@ impl Db {
             "authorization_codes",
             "tokens",
             "demo_sessions",
+            "saml_assertions",
+            "federation_handoffs",
         ] {
             n += sqlx::query(&format!("DELETE FROM {table} WHERE expires_at <= $1"))
                 .bind(now)
@@ -824,7 +854,7 @@ impl Db {
 
     /// Counts rows of one of Sesame's tables (tests and diagnostics).
     pub async fn count(&self, table: &str) -> Result<i64> {
-        const TABLES: [&str; 13] = [
+        const TABLES: [&str; 15] = [
             "identities",
             "users",
             "mfa_factors",
@@ -838,6 +868,8 @@ impl Db {
             "authorization_codes",
             "tokens",
             "signing_keys",
+            "saml_assertions",
+            "federation_handoffs",
         ];
         let Some(table) = TABLES.into_iter().find(|t| *t == table) else {
             return Ok(0);

@@ -104,6 +104,31 @@ pub async fn start(
     if !csrf_ok(&state, &headers, form.csrf.as_deref()) {
         return see_other("/demo", &[]);
     }
+    begin(&state, &headers, form.prompt.as_deref() == Some("login")).await
+}
+
+/// `GET /demo/start?iss=…`: the demo's login initiation URI (OpenID Connect Core §4), where
+/// a sign-in started elsewhere (at an identity provider) sends the browser. Only Sesame
+/// may ask it to start; anything else just shows the demo.
+#[derive(Deserialize)]
+pub struct Initiate {
+    iss: Option<String>,
+}
+
+/// Starts the sign-in a third party asked for.
+pub async fn initiate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Initiate>,
+) -> Response {
+    if q.iss.as_deref() != Some(state.issuer.as_str()) {
+        return see_other("/demo", &[]);
+    }
+    begin(&state, &headers, false).await
+}
+
+/// A new authorization request: state, nonce and PKCE kept in the demo's own session.
+async fn begin(state: &AppState, headers: &HeaderMap, login: bool) -> Response {
     let id = random_token();
     let verifier = random_token();
     let row = DemoRow {
@@ -118,19 +143,19 @@ pub async fn start(
         .put_demo(&token_hash(&id), &row, now, now + DEMO_TTL)
         .await
     {
-        return render::internal_error(&state, &headers, e.into());
+        return render::internal_error(state, headers, e.into());
     }
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     query
         .append_pair("client_id", DEMO_CLIENT_ID)
-        .append_pair("redirect_uri", &redirect_uri(&state))
+        .append_pair("redirect_uri", &redirect_uri(state))
         .append_pair("response_type", "code")
         .append_pair("scope", "openid profile email offline_access")
         .append_pair("state", row.state.as_deref().unwrap_or_default())
         .append_pair("nonce", row.nonce.as_deref().unwrap_or_default())
         .append_pair("code_challenge", &crypto::sha256_b64(verifier.as_bytes()))
         .append_pair("code_challenge_method", "S256");
-    if form.prompt.as_deref() == Some("login") {
+    if login {
         query.append_pair("prompt", "login");
     }
     let cookie = state.cookies.set(CookieName::Demo, &id, Some(DEMO_TTL));

@@ -7,8 +7,8 @@
 use crate::crypto::{now, random_token, token_hash};
 use crate::error::AppError;
 use crate::flow::{
-    load_flow, mfa, profile, register, reset_password, save_progress, sign_in, terms, verify_code,
-    Ctx, Event, Flow, Next, Progress, StepResult,
+    federation, load_flow, mfa, profile, register, reset_password, save_progress, sign_in, terms,
+    verify_code, Ctx, Event, Flow, Next, Progress, StepResult,
 };
 use crate::state::AppState;
 use crate::web::{self, CookieName};
@@ -41,6 +41,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/experience/profile", post(give_profile))
         .route("/api/experience/mfa", get(mfa_state).post(mfa_action))
         .route("/api/experience/passkey", get(passkey_options))
+        .route("/api/experience/connectors", get(connectors))
+        .route("/api/experience/sso-connectors", get(sso_connectors))
+        .route("/api/experience/federation", post(federation_start))
+        .route("/api/experience/sso", post(sso_start))
+        .route("/api/experience/federation/link", post(federation_link))
 }
 
 async fn openapi() -> Response {
@@ -103,6 +108,10 @@ fn next_body(next: &Next) -> Response {
         } => {
             body["redirect_to"] = json!(location);
             cookies = c;
+        }
+        // Off to an identity provider: the browser goes there, and comes back to Sesame.
+        Next::Redirect(location) => {
+            body["redirect_to"] = json!(location);
         }
         other => {
             body["screen"] = json!(other.path());
@@ -292,6 +301,13 @@ async fn current(State(state): State<AppState>, req: Request) -> Response {
                 "new_password_allowed": p.reset_user.is_some(),
                 "terms_pending": p.pending_user.is_some() && p.mfa.passed,
                 "mfa_pending": p.pending_user.is_some() && !p.mfa.passed,
+                "link": p.link.as_ref().map(|l| json!({
+                    "connector": l.connector,
+                    "provider": state.connectors.get(&l.connector).map(|c| c.name.clone()),
+                    "email": l.email,
+                    "existing_account": l.collision,
+                    "can_create": !l.collision && state.config.experience.registration_enabled(),
+                })),
             }))
             .into_response()
         }
@@ -540,6 +556,80 @@ async fn passkey_options(State(s): State<AppState>, req: Request) -> Response {
     read_flow(&s, req, async |ctx, flow| {
         let options = mfa::start_passkey_sign_in(ctx.state, flow).await?;
         Ok(json!({ "webauthn_options": json_or_null(options) }))
+    })
+    .await
+}
+
+/// `GET /api/experience/connectors`: the providers the sign-in screen offers as buttons, in
+/// order, and whether single sign-on by work email is available.
+async fn connectors(State(state): State<AppState>) -> Response {
+    let c = &state.connectors;
+    let providers: Vec<Value> = c
+        .social()
+        .map(|c| json!({ "id": c.id, "name": c.name, "icon": c.preset.key() }))
+        .collect();
+    Json(json!({ "providers": providers, "sso": c.has_enterprise() })).into_response()
+}
+
+#[derive(Deserialize)]
+struct EmailQuery {
+    email: String,
+}
+
+/// `GET /api/experience/sso-connectors?email=`: the single-sign-on provider of the email's
+/// domain, if any (`connector` is null otherwise).
+async fn sso_connectors(
+    State(state): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<EmailQuery>,
+) -> Response {
+    let email: String = q.email.chars().take(320).collect();
+    let found = state
+        .connectors
+        .for_email(email.trim())
+        .map(|c| json!({ "id": c.id, "name": c.name }));
+    Json(json!({ "connector": found })).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConnectorBody {
+    connector: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmailBody {
+    email: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkBody {
+    /// `create`, `sign_in` or `cancel`.
+    action: String,
+}
+
+async fn federation_start(State(s): State<AppState>, req: Request) -> Response {
+    step(&s, req, async |ctx, flow, b: ConnectorBody| {
+        federation::start(ctx, flow, &b.connector).await
+    })
+    .await
+}
+
+async fn sso_start(State(s): State<AppState>, req: Request) -> Response {
+    step(&s, req, async |ctx, flow, b: EmailBody| {
+        federation::sso(ctx, flow, &b.email).await
+    })
+    .await
+}
+
+async fn federation_link(State(s): State<AppState>, req: Request) -> Response {
+    step(&s, req, async |ctx, flow, b: LinkBody| {
+        let known = matches!(b.action.as_str(), "create" | "sign_in" | "cancel");
+        if !known || flow.progress.link.is_none() {
+            return Ok(Err(FormErrors::form(UiError::FormExpired)));
+        }
+        federation::link_choice(ctx, flow, &b.action).await
     })
     .await
 }

@@ -1,14 +1,15 @@
 //! Federation: signing in with another identity provider. Social sign-in ("Continue with
 //! Google") and enterprise single sign-on are the same machinery: a connector speaks OpenID
-//! Connect or plain OAuth 2.0 to its provider (`federation::client`), and the flow steps in
-//! `flow::federation` turn the upstream identity into a local account, linked by (connector,
-//! subject) and never by email alone.
+//! Connect or plain OAuth 2.0 (`federation::client`) or SAML 2.0 (`federation::saml`) to its
+//! provider, and the flow steps in `flow::federation` turn the upstream identity into a local
+//! account, linked by (connector, subject) and never by email alone.
 //!
 //! Connectors are configured as `[[connectors]]`; a `preset` fills in what is the same for
 //! every customer of a well-known provider (endpoints, scopes, claim names, whether its
 //! `email_verified` can be trusted).
 
 pub mod client;
+pub mod saml;
 
 use crate::config::{ConfigError, Secret};
 use serde::{Deserialize, Serialize};
@@ -30,6 +31,9 @@ pub enum Preset {
     Github,
     Gitlab,
     Line,
+    /// Any SAML 2.0 identity provider, from its metadata (`idp_metadata_url` or
+    /// `idp_metadata_file`) or its entity id, sign-on URL and certificate.
+    Saml,
 }
 
 impl Preset {
@@ -44,6 +48,7 @@ impl Preset {
             Preset::Github => "github",
             Preset::Gitlab => "gitlab",
             Preset::Line => "line",
+            Preset::Saml => "saml",
         }
     }
 }
@@ -63,11 +68,13 @@ pub enum ConnectorKind {
 pub enum Protocol {
     Oidc,
     Oauth2,
+    Saml,
 }
 
 /// Where each local attribute is found in the provider's user information (OAuth 2.0
 /// connectors; OpenID Connect uses the standard claims). A path may name a nested member
-/// with dots (`data.user.id`).
+/// with dots (`data.user.id`). For SAML connectors each names an attribute of the assertion
+/// (`subject` by default is the `NameID`).
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ClaimMapping {
@@ -79,7 +86,7 @@ pub struct ClaimMapping {
 }
 
 /// `[[connectors]]`: one upstream identity provider.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectorConfig {
     /// The connector's id, in URLs (`/sign-in/with/<id>`, the callback) and in
@@ -92,6 +99,8 @@ pub struct ConnectorConfig {
     /// The button label's provider name; the preset's name by default.
     #[serde(default)]
     pub name: Option<String>,
+    /// The client id registered at the provider (OpenID Connect and OAuth 2.0).
+    #[serde(default)]
     pub client_id: String,
     #[serde(default)]
     pub client_secret: Option<Secret>,
@@ -128,6 +137,29 @@ pub struct ConnectorConfig {
     /// Extra parameters of the authorization request (`prompt = "select_account"`).
     #[serde(default)]
     pub auth_params: BTreeMap<String, String>,
+    /// SAML: where the identity provider publishes its metadata (fetched when first needed,
+    /// then hourly).
+    #[serde(default)]
+    pub idp_metadata_url: Option<String>,
+    /// SAML: the identity provider's metadata as a file (read at start).
+    #[serde(default)]
+    pub idp_metadata_file: Option<std::path::PathBuf>,
+    /// SAML without metadata: the identity provider's entity id, …
+    #[serde(default)]
+    pub idp_entity_id: Option<String>,
+    /// … its single sign-on URL (HTTP-Redirect binding), …
+    #[serde(default)]
+    pub idp_sso_url: Option<String>,
+    /// … and its signing certificate (PEM).
+    #[serde(default)]
+    pub idp_certificate: Option<String>,
+    /// SAML: Sesame's entity id at this provider; `<public_url>/saml/<id>` by default.
+    #[serde(default)]
+    pub sp_entity_id: Option<String>,
+    /// SAML: the application (client id) a sign-in started at the identity provider
+    /// (IdP-initiated) continues into. Without it such sign-ins are refused.
+    #[serde(default)]
+    pub idp_initiated_client: Option<String>,
 }
 
 /// What a preset provides.
@@ -212,6 +244,13 @@ fn defaults(p: Preset) -> Defaults {
                 Some("line.me"),
             )
         },
+        // Attributes are looked up under their common names unless mapped (`saml`).
+        Preset::Saml => Defaults {
+            protocol: Protocol::Saml,
+            scopes: &[],
+            claims: ["", "", "", "", ""],
+            ..oidc("SAML", None, false, None)
+        },
     }
 }
 
@@ -238,6 +277,8 @@ pub struct Connector {
     pub email_domains: Vec<String>,
     pub domain_hint: Option<String>,
     pub auth_params: Vec<(String, String)>,
+    /// The SAML settings (SAML connectors only).
+    pub saml: Option<saml::SamlSettings>,
 }
 
 impl Connector {
@@ -255,10 +296,10 @@ impl Connector {
         if !valid_id {
             return Err(key("id", "use 1 to 40 of a-z, 0-9, - and _"));
         }
-        if c.client_id.is_empty() {
+        let d = defaults(c.preset);
+        if c.client_id.is_empty() && d.protocol != Protocol::Saml {
             return Err(key("client_id", "required"));
         }
-        let d = defaults(c.preset);
         let url_ok = |v: &str| {
             url::Url::parse(v)
                 .ok()
@@ -298,7 +339,12 @@ impl Connector {
                     ))
                 }
             },
+            Protocol::Saml => {}
         }
+        let saml = match d.protocol {
+            Protocol::Saml => Some(saml_settings(c, &key, &url_ok)?),
+            _ => None,
+        };
         let mut email_domains = Vec::new();
         for d in &c.email_domains {
             let d = d.trim().trim_start_matches('@').to_lowercase();
@@ -319,7 +365,8 @@ impl Connector {
             pick(&m.name, 3),
             pick(&m.picture, 4),
         ];
-        if claims[0].is_empty() {
+        // SAML reads the NameID when no subject attribute is named.
+        if claims[0].is_empty() && d.protocol != Protocol::Saml {
             return Err(key("claims.subject", "required"));
         }
         let mut auth_params: Vec<(String, String)> = d
@@ -369,6 +416,7 @@ impl Connector {
                 .or(d.domain_hint.map(String::from))
                 .map(|h| h.to_lowercase()),
             auth_params,
+            saml,
         })
     }
 
@@ -378,12 +426,65 @@ impl Connector {
     }
 }
 
+/// The SAML part of a connector's configuration: exactly one source of provider metadata.
+fn saml_settings(
+    c: &ConnectorConfig,
+    key: &dyn Fn(&str, &str) -> ConfigError,
+    url_ok: &dyn Fn(&str) -> bool,
+) -> Result<saml::SamlSettings, ConfigError> {
+    let parts = [&c.idp_entity_id, &c.idp_sso_url, &c.idp_certificate];
+    let given = [
+        c.idp_metadata_url.is_some(),
+        c.idp_metadata_file.is_some(),
+        parts.iter().any(|p| p.is_some()),
+    ];
+    if given.iter().filter(|g| **g).count() != 1 {
+        return Err(key(
+            "idp_metadata_url",
+            "give one of idp_metadata_url, idp_metadata_file, or idp_entity_id with idp_sso_url and idp_certificate",
+        ));
+    }
+    let metadata = if let Some(url) = &c.idp_metadata_url {
+        if !url_ok(url) {
+            return Err(key("idp_metadata_url", "an http(s) URL is required"));
+        }
+        saml::MetadataSource::Url(url.clone())
+    } else if let Some(path) = &c.idp_metadata_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| key("idp_metadata_file", &format!("{}: {e}", path.display())))?;
+        let md = saml::parse_metadata(&text).map_err(|e| key("idp_metadata_file", &e))?;
+        saml::MetadataSource::Fixed(std::sync::Arc::new(md))
+    } else {
+        let (Some(entity), Some(sso), Some(cert)) =
+            (&c.idp_entity_id, &c.idp_sso_url, &c.idp_certificate)
+        else {
+            return Err(key(
+                "idp_entity_id",
+                "give idp_entity_id, idp_sso_url and idp_certificate together",
+            ));
+        };
+        if !url_ok(sso) {
+            return Err(key("idp_sso_url", "an http(s) URL is required"));
+        }
+        let md =
+            saml::metadata_from_parts(entity, sso, cert).map_err(|e| key("idp_certificate", &e))?;
+        saml::MetadataSource::Fixed(std::sync::Arc::new(md))
+    };
+    Ok(saml::SamlSettings {
+        metadata,
+        sp_entity_id: c.sp_entity_id.clone(),
+        idp_initiated_client: c.idp_initiated_client.clone(),
+    })
+}
+
 /// Every connector, in the configured order.
 #[derive(Debug, Default)]
 pub struct Connectors {
     pub all: Vec<Connector>,
     /// Discovered provider metadata, per connector id (OpenID Connect).
     pub discovered: client::DiscoveryCache,
+    /// Fetched identity-provider metadata, per connector id (SAML).
+    pub saml_metadata: saml::MetadataCache,
 }
 
 impl Connectors {
@@ -415,6 +516,7 @@ impl Connectors {
         Ok(Connectors {
             all,
             discovered: Default::default(),
+            saml_metadata: Default::default(),
         })
     }
 
@@ -455,6 +557,14 @@ impl Connectors {
             out.extend(c.issuer.clone());
             out.extend(c.endpoints.as_ref().map(|e| e[0].clone()));
             out.extend(self.discovered.authorization_endpoint(&c.id));
+            out.extend(self.saml_metadata.sso_url(&c.id));
+            // Before its metadata is fetched, the provider's sign-on URL is most likely on
+            // the origin that publishes it.
+            match c.saml.as_ref().map(|s| &s.metadata) {
+                Some(saml::MetadataSource::Fixed(md)) => out.extend(saml::sso_url_of(md)),
+                Some(saml::MetadataSource::Url(url)) => out.push(url.clone()),
+                None => {}
+            }
         }
         out
     }

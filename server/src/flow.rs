@@ -104,6 +104,14 @@ pub struct Progress {
     /// An upstream identity waiting to be linked to the account signed in next.
     #[serde(default)]
     pub link: Option<federation::PendingIdentity>,
+    /// A sign-in started at an identity provider (IdP-initiated SAML), waiting for its
+    /// application's authorization request.
+    #[serde(default)]
+    pub idp_initiated: Option<federation::IdpInitiated>,
+    /// What an existing user gave on the "few more details" screen, while an address of
+    /// it is verified.
+    #[serde(default)]
+    pub given: Option<profile::Given>,
 }
 
 impl Progress {
@@ -443,7 +451,7 @@ pub async fn finish_sign_in(
         save_progress(ctx.state, flow).await?;
         return Ok(Ok(next));
     }
-    let next = if profile::user_needs(ctx.state, user) {
+    let next = if profile::user_needs(ctx.state, user).await? {
         Some(Next::Continue)
     } else if ctx.state.config.terms.policy == crate::config::TermsPolicy::Manual
         && user.terms_accepted_at.is_none()

@@ -171,6 +171,15 @@ pub fn router(state: AppState) -> Router {
             "/federation/callback/{id}",
             get(pages::federation::callback).post(pages::federation::callback_post),
         )
+        .route(
+            "/saml/{id}/acs",
+            get(pages::federation::saml_acs).post(pages::federation::saml_acs_post),
+        )
+        .route("/saml/{id}/metadata", get(pages::federation::saml_metadata))
+        .route(
+            "/federation/continue",
+            get(pages::federation::idp_initiated_continue),
+        )
         .route("/sso", get(pages::federation::sso))
         .route("/federation/link", get(pages::federation::link))
         .route("/flow/federation", post(flow::federation::form))
@@ -187,7 +196,7 @@ pub fn router(state: AppState) -> Router {
     if state.config.demo.enabled {
         app = app
             .route("/demo", get(demo::page))
-            .route("/demo/start", post(demo::start))
+            .route("/demo/start", get(demo::initiate).post(demo::start))
             .route("/demo/callback", get(demo::callback))
             .route("/demo/sign-out", post(demo::sign_out));
     }

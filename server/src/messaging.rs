@@ -184,6 +184,7 @@ pub fn code_message(
                 CodePurpose::Register => "to confirm your address for your new Sesame account",
                 CodePurpose::ResetPassword => "to reset your Sesame password",
                 CodePurpose::Mfa => "to confirm it is you signing in to Sesame",
+                CodePurpose::Continue => "to confirm this address for your Sesame account",
             };
             if sms {
                 (
@@ -207,6 +208,7 @@ pub fn code_message(
                 CodePurpose::Register => "لتأكيد عنوانك لحسابك الجديد في Sesame",
                 CodePurpose::ResetPassword => "لإعادة تعيين كلمة المرور لحسابك في Sesame",
                 CodePurpose::Mfa => "لتأكيد أنك من يسجّل الدخول إلى Sesame",
+                CodePurpose::Continue => "لتأكيد هذا العنوان لحسابك في Sesame",
             };
             if sms {
                 (
@@ -229,6 +231,7 @@ pub fn code_message(
                 CodePurpose::Register => "新しい Sesame アカウントの宛先確認",
                 CodePurpose::ResetPassword => "Sesame のパスワード再設定",
                 CodePurpose::Mfa => "Sesame へのサインインの本人確認",
+                CodePurpose::Continue => "Sesame アカウントの宛先確認",
             };
             if sms {
                 (

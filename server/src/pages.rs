@@ -297,6 +297,7 @@ pub async fn verify_code(State(state): State<AppState>, headers: HeaderMap) -> R
                 CodePurpose::Register => "/register",
                 CodePurpose::ResetPassword => "/reset-password",
                 CodePurpose::Mfa => "/mfa/methods",
+                CodePurpose::Continue => "/continue",
             }
             .into(),
         }))
@@ -425,12 +426,24 @@ pub async fn continue_profile(State(state): State<AppState>, headers: HeaderMap)
         let screen = Screen::Continue(ContinueState {
             client: client_info(&state, request),
             username: w.username.then_some((policy.min_length, policy.max_length)),
+            identifiers: w.identifiers.clone(),
             fields: w
                 .fields
                 .iter()
                 .map(|f| crate::profile::view(f, locale))
                 .collect(),
-            values: memory.named_values,
+            // Typed values by input name; an address sent back after its code also comes
+            // as a field value.
+            values: memory
+                .named_values
+                .into_iter()
+                .chain(
+                    memory
+                        .values
+                        .iter()
+                        .map(|(f, v)| (f.name().to_string(), v.clone())),
+                )
+                .collect(),
             errors: memory.errors.named,
             form_error: memory.errors.form,
         });

@@ -772,11 +772,16 @@ async fn the_experience_api_runs_a_whole_sign_up_and_is_described() {
         "/api/experience/profile",
         "/api/experience/mfa",
         "/api/experience/passkey",
+        "/api/experience/connectors",
+        "/api/experience/sso-connectors",
+        "/api/experience/federation",
+        "/api/experience/sso",
+        "/api/experience/federation/link",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is described");
     }
     let described = doc["paths"].as_object().unwrap().len();
-    assert_eq!(described, 14, "no route is described that does not exist");
+    assert_eq!(described, 19, "no route is described that does not exist");
 }
 
 #[tokio::test]

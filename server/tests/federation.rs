@@ -197,6 +197,8 @@ async fn sesame(u: &Upstream, edit: impl FnOnce(&mut server::config::Config)) ->
     ];
     TestServer::start_with(move |c| {
         c.connectors = connectors;
+        // What sign-up requires of federated accounts has a test of its own.
+        c.federation.skip_required_identifiers = true;
         edit(c);
     })
     .await
@@ -588,4 +590,138 @@ async fn a_cancelled_or_unreachable_provider_brings_the_user_back() {
         .body
         .contains("Down could not sign you in"));
     assert_eq!(s.state.db.count("users").await.unwrap(), 0);
+}
+
+/// A new account from a provider gives what sign-up requires and the provider did not bring
+/// (here a username, and an email address the untrusted provider's does not count for),
+/// proving the address with a code; a taken value sends the user back, keeping the rest.
+#[tokio::test]
+async fn a_new_federated_account_gives_what_sign_up_requires() {
+    let u = upstream().await;
+    let mut s = sesame(&u, |c| {
+        c.federation.skip_required_identifiers = false;
+        c.experience.secondary_identifiers = vec![server::config::IdentifierKind::Email];
+    })
+    .await;
+    s.create_user(
+        Some("taken"),
+        Some("owner@example.com"),
+        None,
+        "correct horse battery",
+    )
+    .await;
+    s.authorize_public("").await;
+    let back = round(
+        &mut s,
+        &u,
+        "up",
+        person("u-7", "seven@social.example", true),
+    )
+    .await;
+    assert_eq!(back.location().as_deref(), Some("/federation/link"));
+    let made = s
+        .submit(
+            "/federation/link",
+            "/flow/federation",
+            &[("action", "create")],
+        )
+        .await;
+    assert_eq!(
+        made.location().as_deref(),
+        Some("/continue"),
+        "{}",
+        made.body
+    );
+    let page = s.get("/continue").await;
+    assert!(page.body.contains("name=\"username\""), "{}", page.body);
+    assert!(page.body.contains("name=\"email\""), "{}", page.body);
+    // No session before everything is given.
+    assert_eq!(s.state.db.count("sessions").await.unwrap(), 0);
+
+    let bad = s
+        .submit(
+            "/continue",
+            "/flow/continue",
+            &[("username", "taken"), ("email", "not an address")],
+        )
+        .await;
+    assert_eq!(bad.location().as_deref(), Some("/continue"));
+    let page = s.get("/continue").await;
+    assert!(
+        page.body.contains("This username is already in use"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("value=\"not an address\""),
+        "typed values kept: {}",
+        page.body
+    );
+
+    // An address of another account: found out only once its code is proven.
+    let sent = s
+        .submit(
+            "/continue",
+            "/flow/continue",
+            &[("username", "seven"), ("email", "owner@example.com")],
+        )
+        .await;
+    assert_eq!(sent.location().as_deref(), Some("/verify"), "{}", sent.body);
+    let code = s.outbox_code("owner@example.com").await;
+    let proven = s
+        .submit(
+            "/verify",
+            "/flow/verify-code",
+            &[("code", &code), ("action", "verify")],
+        )
+        .await;
+    assert_eq!(
+        proven.location().as_deref(),
+        Some("/continue"),
+        "{}",
+        proven.body
+    );
+    let page = s.get("/continue").await;
+    assert!(page.body.contains("already in use"), "{}", page.body);
+    assert!(
+        page.body.contains("value=\"owner@example.com\""),
+        "{}",
+        page.body
+    );
+
+    let sent = s
+        .submit(
+            "/continue",
+            "/flow/continue",
+            &[("username", "seven"), ("email", "seven@mail.example")],
+        )
+        .await;
+    assert_eq!(sent.location().as_deref(), Some("/verify"), "{}", sent.body);
+    let code = s.outbox_code("seven@mail.example").await;
+    let done = s
+        .submit(
+            "/verify",
+            "/flow/verify-code",
+            &[("code", &code), ("action", "verify")],
+        )
+        .await;
+    assert_eq!(
+        done.location().as_deref(),
+        Some("/authorize/resume"),
+        "{}",
+        done.body
+    );
+    let user = s
+        .state
+        .db
+        .user_by_username("seven")
+        .await
+        .unwrap()
+        .expect("account");
+    assert_eq!(user.email.as_deref(), Some("seven@mail.example"));
+    assert_eq!(user.email_verified, 1);
+    assert_eq!(
+        s.state.db.identity_user("up", "u-7").await.unwrap(),
+        Some(user.id)
+    );
 }

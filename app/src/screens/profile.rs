@@ -4,7 +4,8 @@
 //! reads every name, rather than to a server function with fixed arguments.
 
 use crate::api::{
-    ContinueState, PageEnv, ProfileFieldView, ProfileKind, Rule, ADDRESS_PARTS, NAME_PARTS,
+    ContinueState, IdentifierKind, PageEnv, ProfileFieldView, ProfileKind, Rule, ADDRESS_PARTS,
+    NAME_PARTS,
 };
 use crate::components::{Layout, SubmitButton, TextField};
 use crate::i18n::{Locale, Msg};
@@ -41,6 +42,38 @@ pub fn ProfileScreen(env: PageEnv, state: ContinueState) -> impl IntoView {
             />
         }
     });
+    // The addresses the account lacks: each is confirmed with a code before it is kept.
+    let asks_username = state.username.is_some();
+    let identifiers = state
+        .identifiers
+        .iter()
+        .filter_map(|k| {
+            let (name, label, input_type, rule) = match k {
+                IdentifierKind::Email => ("email", Msg::EmailLabel, "email", Rule::Email),
+                IdentifierKind::Phone => ("phone", Msg::PhoneLabel, "tel", Rule::Phone),
+                IdentifierKind::Username => return None,
+            };
+            let first = !asks_username && state.identifiers.first() == Some(k);
+            Some(view! {
+                <TextField
+                    name=name.to_string()
+                    label=l.text(label).to_string()
+                    input_type=input_type.to_string()
+                    autocomplete=if name == "phone" { "tel".to_string() } else { "email".to_string() }
+                    value=state.value(name)
+                    hint=Some(l.text(Msg::ContinueVerifyHint).to_string())
+                    error=state.error(name)
+                    required=true
+                    optional_label=false
+                    autofocus=focus(name) || (first && state.errors.is_empty())
+                    inputmode=input_type.to_string()
+                    max_len=crate::api::rules::IDENTIFIER_MAX
+                    rule=rule
+                    locale=l
+                />
+            })
+        })
+        .collect_view();
     let fields = state
         .fields
         .iter()
@@ -55,6 +88,7 @@ pub fn ProfileScreen(env: PageEnv, state: ContinueState) -> impl IntoView {
             <form class="form" method="post" action=ACTION novalidate>
                 <CsrfField token=env.csrf.clone()/>
                 {username}
+                {identifiers}
                 {fields}
                 <SubmitButton label=l.text(Msg::SaveAndContinue).to_string() primary=true pending=env.pending locale=l/>
             </form>

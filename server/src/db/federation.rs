@@ -73,4 +73,64 @@ impl Db {
         .fetch_all(&self.pool)
         .await?)
     }
+
+    /// Records a SAML assertion as accepted. `Conflict` when it was accepted before (a
+    /// replay).
+    pub async fn record_assertion(
+        &self,
+        connector: &str,
+        assertion_id: &str,
+        expires_at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO saml_assertions (connector, assertion_id, expires_at) VALUES ($1, $2, $3)",
+        )
+        .bind(connector)
+        .bind(assertion_id)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(DbError::from_insert)?;
+        Ok(())
+    }
+
+    /// Keeps a verified answer of connector `connector` under a one-time handle.
+    pub async fn put_handoff(
+        &self,
+        handle_hash: &str,
+        connector: &str,
+        payload: &str,
+        expires_at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO federation_handoffs (handle_hash, connector, payload, expires_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(handle_hash)
+        .bind(connector)
+        .bind(payload)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Takes (and deletes) a kept answer: once, for its connector, before it expires.
+    pub async fn take_handoff(
+        &self,
+        handle_hash: &str,
+        connector: &str,
+        now: i64,
+    ) -> Result<Option<String>> {
+        // The delete decides who takes it, so two requests with the handle cannot both.
+        let payload: Option<(String, i64)> = sqlx::query_as(
+            "DELETE FROM federation_handoffs WHERE handle_hash = $1 AND connector = $2 \
+             RETURNING payload, expires_at",
+        )
+        .bind(handle_hash)
+        .bind(connector)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(payload.filter(|(_, exp)| *exp > now).map(|(p, _)| p))
+    }
 }

@@ -60,7 +60,7 @@ pub struct Started {
 }
 
 /// Who the provider says the user is.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Upstream {
     pub subject: String,
     pub email: Option<String>,
@@ -164,6 +164,7 @@ pub async fn start(
             }
             req.url().0
         }
+        Protocol::Saml => return Err(FederationError::Config("a SAML connector".into())),
     };
     Ok(Started {
         url: url.to_string(),
@@ -248,6 +249,8 @@ pub async fn finish(
     match c.protocol {
         Protocol::Oidc => finish_oidc(http, cache, issuer, c, code, nonce, pkce_verifier).await,
         Protocol::Oauth2 => finish_oauth2(http, issuer, c, code, pkce_verifier).await,
+        // SAML answers at the assertion consumer service, never with a code.
+        Protocol::Saml => Err(FederationError::Config("a SAML connector".into())),
     }
 }
 
@@ -414,22 +417,8 @@ mod tests {
         let cfg = ConnectorConfig {
             id: "gh".into(),
             preset: Preset::Github,
-            kind: Default::default(),
-            name: None,
             client_id: "x".into(),
-            client_secret: None,
-            issuer: None,
-            authorization_endpoint: None,
-            token_endpoint: None,
-            userinfo_endpoint: None,
-            scopes: None,
-            claims: Default::default(),
-            trust_email: None,
-            trust_upstream_mfa: false,
-            mfa_acr_values: Vec::new(),
-            email_domains: Vec::new(),
-            domain_hint: None,
-            auth_params: Default::default(),
+            ..Default::default()
         };
         Connector::resolve(&cfg, "connectors[0]").expect("valid")
     }

@@ -8,9 +8,11 @@
 use super::{finish_sign_in, save_progress, Ctx, Event, Flow, Next, Screen, StepResult};
 use crate::config::IdentifierKind;
 use crate::crypto::{ct_eq, now};
+use crate::crypto::{random_token, token_hash};
 use crate::db::{DbError, NewUser};
-use crate::federation::{client, Connector, ConnectorKind};
+use crate::federation::{client, saml, Connector, ConnectorKind, Protocol};
 use crate::identifier;
+use crate::state::AppState;
 use app::api::{FormErrors, UiError};
 use serde::{Deserialize, Serialize};
 
@@ -29,11 +31,27 @@ pub const LINK_SCREEN: Screen = Screen {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Outstanding {
     pub connector: String,
+    /// `state` (OpenID Connect, OAuth 2.0) or `RelayState` (SAML).
     pub state: String,
+    /// The OpenID Connect `nonce`, or the SAML request's `ID`.
     pub nonce: String,
+    /// The PKCE verifier (empty for SAML).
     pub pkce_verifier: String,
     pub started_at: i64,
 }
+
+/// A verified sign-in that started at the identity provider, held until the application
+/// configured for the connector sends its own authorization request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IdpInitiated {
+    pub connector: String,
+    pub upstream: client::Upstream,
+    pub at: i64,
+}
+
+/// Seconds a SAML answer waits between the provider's post and the browser's next request,
+/// and an IdP-initiated sign-in waits for its application.
+const HANDOFF_TTL: i64 = 300;
 
 /// An upstream identity no local account has yet, waiting to be linked or to become a new
 /// account. Bound to this flow: only a sign-in finished in this flow can claim it.
@@ -68,17 +86,32 @@ pub async fn start(ctx: &Ctx<'_>, flow: &mut Flow, id: &str) -> StepResult {
     let Some(c) = state.connectors.get(id) else {
         return Ok(Err(FormErrors::form(UiError::FederationUnknown)));
     };
-    match client::start(&state.http, &state.connectors.discovered, &state.issuer, c).await {
-        Ok(s) => {
+    let started = match c.protocol {
+        Protocol::Saml => saml::start(
+            &state.http,
+            &state.connectors.saml_metadata,
+            &state.issuer,
+            c,
+        )
+        .await
+        .map(|s| (s.url, s.relay_state, s.request_id, String::new())),
+        Protocol::Oidc | Protocol::Oauth2 => {
+            client::start(&state.http, &state.connectors.discovered, &state.issuer, c)
+                .await
+                .map(|s| (s.url, s.state, s.nonce, s.pkce_verifier))
+        }
+    };
+    match started {
+        Ok((url, state_value, nonce, pkce_verifier)) => {
             flow.progress.federation = Some(Outstanding {
                 connector: c.id.clone(),
-                state: s.state,
-                nonce: s.nonce,
-                pkce_verifier: s.pkce_verifier,
+                state: state_value,
+                nonce,
+                pkce_verifier,
                 started_at: now(),
             });
             save_progress(state, flow).await?;
-            Ok(Ok(Next::Redirect(s.url)))
+            Ok(Ok(Next::Redirect(url)))
         }
         Err(e) => {
             tracing::warn!(connector = %c.id, error = %e, "identity provider unavailable");
@@ -91,6 +124,221 @@ fn failed(c: &Connector) -> FormErrors {
     FormErrors::form(UiError::FederationFailed {
         provider: c.name.clone(),
     })
+}
+
+fn cancelled(c: &Connector) -> FormErrors {
+    FormErrors::form(UiError::FederationCancelled {
+        provider: c.name.clone(),
+    })
+}
+
+/// What the SAML assertion consumer service keeps between the provider's post (which comes
+/// without Sesame's cookies: a cross-site POST) and the browser's next request (which has
+/// them).
+#[derive(Serialize, Deserialize)]
+struct Handoff {
+    verified: saml::Verified,
+    relay_state: String,
+}
+
+/// How a posted SAML response was received.
+pub enum Received {
+    /// Verified and kept under this one-time handle.
+    Kept(String),
+    /// The user stopped at the provider.
+    Cancelled,
+    /// Forged, unsigned, expired, for someone else, or replayed.
+    Refused,
+}
+
+/// `POST /saml/{id}/acs`: checks the provider's signature and conditions, records the
+/// assertion (each is accepted once, whatever the flow), and keeps the result for the
+/// browser's next request, which carries the flow.
+pub async fn saml_receive(
+    state: &AppState,
+    c: &Connector,
+    saml_response: &str,
+    relay_state: &str,
+) -> Result<Received, crate::error::AppError> {
+    let verified = match saml::verify(
+        &state.http,
+        &state.connectors.saml_metadata,
+        &state.issuer,
+        c,
+        saml_response,
+    )
+    .await
+    {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!(connector = %c.id, error = %e, "SAML response refused");
+            return Ok(if e.cancelled() {
+                Received::Cancelled
+            } else {
+                Received::Refused
+            });
+        }
+    };
+    match state
+        .db
+        .record_assertion(&c.id, &verified.assertion_id, verified.expires_at)
+        .await
+    {
+        Ok(()) => {}
+        Err(DbError::Conflict) => {
+            tracing::warn!(connector = %c.id, "SAML assertion replayed");
+            return Ok(Received::Refused);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let handle = random_token();
+    let handoff = Handoff {
+        verified,
+        relay_state: relay_state.chars().take(256).collect(),
+    };
+    state
+        .db
+        .put_handoff(
+            &token_hash(&handle),
+            &c.id,
+            &serde_json::to_string(&handoff)?,
+            now() + HANDOFF_TTL,
+        )
+        .await?;
+    Ok(Received::Kept(handle))
+}
+
+/// What the assertion consumer service sends the browser on to.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct SamlReturn {
+    /// The handle of a received response.
+    pub r: Option<String>,
+    /// `cancelled` or `failed` when the response was not accepted.
+    pub error: Option<String>,
+}
+
+/// `GET /saml/{id}/acs`: the received response, now in the flow. An answer to this flow's
+/// request signs in; an unsolicited one (IdP-initiated) is held for the application the
+/// connector names, whose own authorization request then continues it.
+pub async fn saml_continue(
+    ctx: &Ctx<'_>,
+    flow: &mut Flow,
+    id: &str,
+    ret: &SamlReturn,
+) -> StepResult {
+    let state = ctx.state;
+    let Some(c) = state
+        .connectors
+        .get(id)
+        .filter(|c| c.protocol == Protocol::Saml)
+    else {
+        return Ok(Err(FormErrors::form(UiError::FederationUnknown)));
+    };
+    let handoff = match ret.r.as_deref() {
+        Some(h) => state.db.take_handoff(&token_hash(h), &c.id, now()).await?,
+        None => None,
+    };
+    let handoff: Option<Handoff> = handoff.and_then(|t| serde_json::from_str(&t).ok());
+    let Some(handoff) = handoff else {
+        // A request of this flow that failed is over.
+        if flow
+            .progress
+            .federation
+            .as_ref()
+            .is_some_and(|o| o.connector == c.id)
+        {
+            flow.progress.federation = None;
+            save_progress(state, flow).await?;
+        }
+        return Ok(Err(if ret.error.as_deref() == Some("cancelled") {
+            cancelled(c)
+        } else {
+            failed(c)
+        }));
+    };
+    let v = handoff.verified;
+    let Some(request_id) = v.in_response_to.as_deref() else {
+        return idp_initiated_received(ctx, flow, c, v.upstream).await;
+    };
+    let outstanding = flow.progress.federation.take();
+    save_progress(state, flow).await?;
+    let ours = outstanding.filter(|o| {
+        o.connector == c.id
+            && ct_eq(&o.nonce, request_id)
+            && ct_eq(&o.state, &handoff.relay_state)
+            && now() - o.started_at <= state.config.session.interaction_ttl_secs
+    });
+    if ours.is_none() {
+        tracing::warn!(connector = %c.id, "SAML response to a request this flow did not send");
+        return Ok(Err(failed(c)));
+    }
+    resolve(ctx, flow, c, v.upstream).await
+}
+
+/// An unsolicited sign-in: kept in the flow, and the browser sent to the application's
+/// login initiation URI (OpenID Connect Core §4) so that it starts its own request.
+async fn idp_initiated_received(
+    ctx: &Ctx<'_>,
+    flow: &mut Flow,
+    c: &Connector,
+    upstream: client::Upstream,
+) -> StepResult {
+    let state = ctx.state;
+    let unsolicited = || {
+        Ok(Err(FormErrors::form(UiError::FederationUnsolicited {
+            provider: c.name.clone(),
+        })))
+    };
+    let client_id = c
+        .saml
+        .as_ref()
+        .and_then(|s| s.idp_initiated_client.as_deref());
+    let Some(client) = client_id.and_then(|id| state.client(id)) else {
+        tracing::warn!(connector = %c.id, "IdP-initiated sign-in refused: no application is configured for it");
+        return unsolicited();
+    };
+    let Some(start) = client.initiate_login_uri.as_deref() else {
+        tracing::warn!(connector = %c.id, client = %client.id, "IdP-initiated sign-in refused: the application has no initiate_login_uri");
+        return unsolicited();
+    };
+    let Ok(mut url) = url::Url::parse(start) else {
+        return unsolicited();
+    };
+    url.query_pairs_mut().append_pair("iss", &state.issuer);
+    flow.progress.idp_initiated = Some(IdpInitiated {
+        connector: c.id.clone(),
+        upstream,
+        at: now(),
+    });
+    save_progress(state, flow).await?;
+    tracing::info!(connector = %c.id, client = %client.id, "IdP-initiated sign-in waits for its application");
+    Ok(Ok(Next::Redirect(url.to_string())))
+}
+
+/// The IdP-initiated sign-in the browser's current flow holds for `client_id`, if it is
+/// fresh and the connector sends its sign-ins to that application.
+pub fn idp_initiated_for(
+    state: &AppState,
+    old: Option<&Flow>,
+    client_id: &str,
+) -> Option<IdpInitiated> {
+    let held = old?.progress.idp_initiated.clone()?;
+    let c = state.connectors.get(&held.connector)?;
+    let target = c.saml.as_ref()?.idp_initiated_client.as_deref()?;
+    (target == client_id && now() - held.at <= HANDOFF_TTL).then_some(held)
+}
+
+/// `GET /federation/continue`: the application's request has arrived; the identity the
+/// provider sent signs in, links or becomes an account like any other.
+pub async fn idp_initiated_continue(ctx: &Ctx<'_>, flow: &mut Flow) -> StepResult {
+    let Some(held) = flow.progress.idp_initiated.take() else {
+        return Ok(Err(FormErrors::form(UiError::FormExpired)));
+    };
+    save_progress(ctx.state, flow).await?;
+    let Some(c) = ctx.state.connectors.get(&held.connector) else {
+        return Ok(Err(FormErrors::form(UiError::FederationUnknown)));
+    };
+    resolve(ctx, flow, c, held.upstream).await
 }
 
 /// What the provider sent back to the callback.
@@ -123,15 +371,11 @@ pub async fn callback(ctx: &Ctx<'_>, flow: &mut Flow, id: &str, cb: &Callback) -
     }
     if let Some(error) = &cb.error {
         tracing::info!(connector = %c.id, error, description = ?cb.error_description, "provider refused");
-        return Ok(Err(FormErrors::form(if error == "access_denied" {
-            UiError::FederationCancelled {
-                provider: c.name.clone(),
-            }
+        return Ok(Err(if error == "access_denied" {
+            cancelled(c)
         } else {
-            UiError::FederationFailed {
-                provider: c.name.clone(),
-            }
-        })));
+            failed(c)
+        }));
     }
     let Some(code) = cb.code.as_deref().filter(|c| !c.is_empty()) else {
         return Ok(Err(failed(c)));

@@ -26,6 +26,7 @@ fn purpose_name(p: CodePurpose) -> &'static str {
         CodePurpose::Register => "register",
         CodePurpose::ResetPassword => "reset_password",
         CodePurpose::Mfa => "mfa",
+        CodePurpose::Continue => "continue",
     }
 }
 
@@ -219,6 +220,7 @@ pub async fn verify(ctx: &Ctx<'_>, flow: &mut Flow, code: &str) -> StepResult {
             }
         },
         CodePurpose::Register => register::advance(ctx, flow).await,
+        CodePurpose::Continue => super::profile::apply(ctx, flow).await,
         CodePurpose::Mfa => super::mfa::code_verified(ctx, flow, &to).await,
         CodePurpose::ResetPassword => match user_by_identifier(state, &to).await? {
             Some(user) => {

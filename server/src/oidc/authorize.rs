@@ -67,6 +67,8 @@ pub enum FirstScreen {
     ResetPassword,
     IdentifierSignIn,
     IdentifierRegister,
+    /// The work-email screen of enterprise single sign-on.
+    SingleSignOn,
 }
 
 impl FirstScreen {
@@ -78,6 +80,7 @@ impl FirstScreen {
             "reset_password" => FirstScreen::ResetPassword,
             "identifier:sign_in" => FirstScreen::IdentifierSignIn,
             "identifier:register" => FirstScreen::IdentifierRegister,
+            "single_sign_on" => FirstScreen::SingleSignOn,
             _ => return None,
         })
     }
@@ -392,11 +395,20 @@ async fn start(
     };
     let now = now();
     let session = current_session(state, headers).await?;
+    // A sign-in started at an identity provider for this application (IdP-initiated SAML)
+    // continues in the new flow, whatever session the browser has.
+    let carried = if req.has_prompt("none") {
+        None
+    } else {
+        let old = crate::flow::load_flow(state, headers).await?.ok();
+        crate::flow::federation::idp_initiated_for(state, old.as_ref(), &req.client_id)
+    };
     // `max_age=0` always asks again, even in the second the session began.
     let too_old = |s: &SessionRow| req.max_age.is_some_and(|m| now - s.auth_time >= m);
-    let session_ok = session
-        .as_ref()
-        .is_some_and(|(s, _)| !req.has_prompt("login") && !too_old(s));
+    let session_ok = carried.is_none()
+        && session
+            .as_ref()
+            .is_some_and(|(s, _)| !req.has_prompt("login") && !too_old(s));
     // A session below the level the app asks for (`acr_values`) is stepped up: the same
     // user proves what is missing, in a new flow.
     let needs_step_up = |s: &SessionRow| {
@@ -437,6 +449,17 @@ async fn start(
         )
         .await?;
     let cookie = state.cookies.set(CookieName::Flow, &id, None);
+    if let Some(held) = carried {
+        let progress = crate::flow::Progress {
+            idp_initiated: Some(held),
+            ..Default::default()
+        };
+        state
+            .db
+            .set_progress(&token_hash(&id), Some(&serde_json::to_string(&progress)?))
+            .await?;
+        return Ok(see_other("/federation/continue", &[cookie]));
+    }
     if let Some((s, _)) = session
         .as_ref()
         .filter(|(s, _)| session_ok && needs_step_up(s))
@@ -484,6 +507,7 @@ fn first_screen_path(state: &AppState, req: &AuthRequest) -> &'static str {
         }
         Some(FirstScreen::ResetPassword) if !x.forgot_password.is_empty() => "/reset-password",
         Some(FirstScreen::IdentifierSignIn) if x.sign_in_enabled() => "/identifier-sign-in",
+        Some(FirstScreen::SingleSignOn) if state.connectors.has_enterprise() => "/sso",
         _ if !x.sign_in_enabled() => "/register",
         _ => "/sign-in",
     }

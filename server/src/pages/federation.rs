@@ -1,15 +1,17 @@
-//! The browser side of federation: starting at a provider, the provider's answer, the
+//! The browser side of federation: starting at a provider, the provider's answer (a redirect
+//! to the callback, or a SAML response posted to the assertion consumer service), the
 //! work-email screen and the link screen.
 
 use super::{flow_page, or_error};
-use crate::flow::federation::{self as steps, Callback};
+use crate::federation::{saml, Protocol};
+use crate::flow::federation::{self as steps, Callback, Received, SamlReturn};
 use crate::flow::{answer, client_info, ensure_flow, load_flow, no_flow, redirect, sign_in, Ctx};
 use crate::oidc::authorize::see_other;
 use crate::state::AppState;
 use app::api::{Federation, Field, LinkState, ProviderButton, Screen, SsoState};
 use axum::extract::{Path, Query, State};
-use axum::http::{Extensions, HeaderMap};
-use axum::response::Response;
+use axum::http::{header, Extensions, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 
 /// The providers a sign-in or sign-up screen offers, and a pending link.
 pub fn offered(state: &AppState, flow: &crate::flow::Flow) -> Federation {
@@ -111,6 +113,116 @@ pub async fn callback_post(
         &format!("/federation/callback/{id}?{}", query.finish()),
         &[],
     )
+}
+
+/// `POST /saml/{id}/acs`: a SAML response from the provider. Checked here, then handed to
+/// the browser's next request (a top-level GET, which carries the flow cookie that this
+/// cross-site POST does not).
+pub async fn saml_acs_post(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Body,
+) -> Response {
+    let Some(c) = state
+        .connectors
+        .get(&id)
+        .filter(|c| c.protocol == Protocol::Saml)
+    else {
+        return see_other("/sign-in", &[]);
+    };
+    let pairs = crate::flow::form_pairs(&state, body).await;
+    let response = crate::flow::pair(&pairs, "SAMLResponse");
+    let relay = crate::flow::pair(&pairs, "RelayState");
+    let query = match steps::saml_receive(&state, c, response, relay).await {
+        Ok(Received::Kept(handle)) => format!("r={handle}"),
+        Ok(Received::Cancelled) => "error=cancelled".into(),
+        Ok(Received::Refused) => "error=failed".into(),
+        Err(e) => {
+            tracing::error!(error = %e, "SAML response not stored");
+            "error=failed".into()
+        }
+    };
+    see_other(&format!("/saml/{}/acs?{query}", c.id), &[])
+}
+
+/// `GET /saml/{id}/acs`: the checked response, continued in the browser's flow (or, for a
+/// sign-in started at the provider, in a new one).
+pub async fn saml_acs(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(ret): Query<SamlReturn>,
+    headers: HeaderMap,
+    extensions: Extensions,
+) -> Response {
+    let r = async {
+        let (mut flow, cookies) = ensure_flow(&state, &headers).await?;
+        let ctx = Ctx::new(&state, &headers, &extensions, Some(&flow));
+        let outcome = steps::saml_continue(&ctx, &mut flow, &id, &ret).await?;
+        let mut submitted = answer(
+            &state,
+            &flow,
+            sign_in::SCREEN,
+            Vec::new(),
+            Vec::new(),
+            outcome,
+        )
+        .await?;
+        submitted.set_cookies.extend(cookies);
+        Ok(submitted)
+    }
+    .await;
+    redirect(r)
+}
+
+/// `GET /saml/{id}/metadata`: Sesame's service-provider metadata for the provider's
+/// administrator (entity id, assertion consumer service).
+pub async fn saml_metadata(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let Some(c) = state
+        .connectors
+        .get(&id)
+        .filter(|c| c.protocol == Protocol::Saml)
+    else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match saml::sp_metadata(&state.issuer, c) {
+        Ok(xml) => (
+            [(header::CONTENT_TYPE, "application/samlmetadata+xml")],
+            xml,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "SAML metadata");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// `GET /federation/continue`: a sign-in started at an identity provider, continued once its
+/// application's authorization request arrived.
+pub async fn idp_initiated_continue(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    extensions: Extensions,
+) -> Response {
+    let r = async {
+        let mut flow = match load_flow(&state, &headers).await? {
+            Ok(flow) => flow,
+            Err(stale) => return Ok(no_flow(stale)),
+        };
+        let ctx = Ctx::new(&state, &headers, &extensions, Some(&flow));
+        let outcome = steps::idp_initiated_continue(&ctx, &mut flow).await?;
+        answer(
+            &state,
+            &flow,
+            sign_in::SCREEN,
+            Vec::new(),
+            Vec::new(),
+            outcome,
+        )
+        .await
+    }
+    .await;
+    redirect(r)
 }
 
 /// `GET /sso`: the work-email screen.
