@@ -491,7 +491,8 @@ async fn only_signed_content_is_read() {
 async fn audience_recipient_issuer_time_window_and_algorithms_are_checked() {
     let idp = Idp::new();
     let mut s = sesame(&idp, "", |_| {}).await;
-    let cases: [(&str, fn(&mut Say)); 4] = [
+    type Change = fn(&mut Say);
+    let cases: [(&str, Change); 5] = [
         ("another audience", |x| {
             x.audience = "https://other-sp.example".into()
         }),
@@ -502,6 +503,7 @@ async fn audience_recipient_issuer_time_window_and_algorithms_are_checked() {
             x.issuer = "https://evil.example/saml".into()
         }),
         ("expired", |x| x.lifetime = -600),
+        ("a SHA-1 digest", |x| x.sha1 = true),
     ];
     for (what, change) in cases {
         let (id, relay) = start(&mut s, "jo@corp.example").await;
