@@ -12,7 +12,7 @@ import * as client from "openid-client";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { BASE_URL, MANDATORY_URL, SAML_IDP_URL, UPSTREAM_URL } from "../playwright.config";
-import { enterMailedCode, register, settle, signIn, uniqueName } from "./helpers";
+import { enterMailedCode, register, signIn, uniqueName } from "./helpers";
 
 /** Signs in at the upstream provider's development screens as `login`. */
 async function upstreamSignIn(page: Page, login: string) {
@@ -41,9 +41,8 @@ async function signedInAs(page: Page, base: string, who: string) {
  * username, and an email address (verified with a mailed code) when the provider's is not
  * trusted.
  */
-async function completeAccount(page: Page, info: TestInfo, username: string, email?: string) {
+async function completeAccount(page: Page, username: string, email?: string) {
   await expect(page).toHaveURL(`${BASE_URL}/continue`);
-  await settle(page, info);
   await page.getByLabel("Username").fill(username);
   if (email === undefined) {
     await expect(page.getByLabel("Email")).toHaveCount(0);
@@ -73,7 +72,7 @@ test("a new user signs up with a provider, then signs straight in with it", asyn
   await expect(page.getByText("first sign-in with Trusted ID")).toBeVisible();
   await page.getByRole("button", { name: "Create a new account" }).click();
   // The trusted provider's verified address is kept; only the username is missing.
-  await completeAccount(page, info, username);
+  await completeAccount(page, username);
   await signedInAs(page, BASE_URL, username);
 
   await newVisit(page);
@@ -100,7 +99,7 @@ test("plain OAuth 2.0: token and user-info endpoints; the missing address is ver
   await expect(page).toHaveURL(`${BASE_URL}/continue`);
   await expect(page.locator("#email-error")).toBeVisible();
   await expect(page.getByLabel("Username")).toHaveValue(username);
-  await completeAccount(page, info, username, `${username}@mail.example`);
+  await completeAccount(page, username, `${username}@mail.example`);
   await signedInAs(page, BASE_URL, username);
 });
 
@@ -150,7 +149,7 @@ test("work email routes to the organization's provider", async ({ page }, info) 
   await page.getByRole("button", { name: "Continue" }).click();
   await upstreamSignIn(page, email);
   const username = email.split("@")[0];
-  await completeAccount(page, info, username);
+  await completeAccount(page, username);
   await signedInAs(page, BASE_URL, username);
 
   // Typed into the ordinary sign-in form, the address goes to the provider too.
@@ -219,7 +218,7 @@ test("direct_sign_in takes an app straight to the provider; the ID token says am
     const email = `${username}@social.example`;
     await upstreamSignIn(page, email);
     await page.getByRole("button", { name: "Create a new account" }).click();
-    await completeAccount(page, info, username);
+    await completeAccount(page, username);
     await page.waitForURL((u) => u.href.startsWith(redirectUri));
     const tokens = await client.authorizationCodeGrant(config, new URL(page.url()), {
       pkceCodeVerifier: verifier,
@@ -256,7 +255,7 @@ test("SAML single sign-on by work email, started at Sesame", async ({ page }, in
   await page.getByLabel("Email").fill(email);
   await page.getByRole("button", { name: "Sign in" }).click();
   await samlPostBack(page, info);
-  await completeAccount(page, info, username);
+  await completeAccount(page, username);
   await signedInAs(page, BASE_URL, username);
 
   // The same person again, from the ordinary sign-in form: the same account.
@@ -281,7 +280,7 @@ test("SAML sign-in started at the identity provider continues into the app's own
   await samlPostBack(page, info);
   // The demo starts its own authorization request (its login initiation URI), which
   // continues the sign-in the IdP sent; the new account gives its username first.
-  await completeAccount(page, info, username);
+  await completeAccount(page, username);
   await expect(page).toHaveURL(`${BASE_URL}/demo`);
   await expect(page.getByTestId("demo-subject")).toContainText(username);
   const claims = JSON.parse((await page.getByTestId("id-token-claims").textContent()) ?? "{}");

@@ -18,7 +18,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import * as samlify from "samlify";
+import samlify from "samlify";
 
 const [port, sesame, connector] = process.argv.slice(2);
 const base = `http://127.0.0.1:${port}`;
@@ -105,7 +105,7 @@ async function loginResponse(request, email, mfa) {
     NameID: subject,
     InResponseTo: inResponseTo,
   };
-  const { SAMLResponse } = await idp.createLoginResponse(target, request ?? null, "post", { email }, {
+  const { context: SAMLResponse } = await idp.createLoginResponse(target, request ?? null, "post", { email }, {
     customTagReplacement: (template) => {
       let xml = samlify.SamlLib.replaceTagsByValue(template, values);
       xml = xml.replace("{AuthnStatement}", authn).replace("{AttributeStatement}", attributes);

@@ -770,3 +770,82 @@ async fn saml_connectors_are_checked_at_load() {
         assert!(e.to_string().contains(key), "{text}: {e}");
     }
 }
+
+/// IdP metadata served on loopback, which the test can change (a key rotation).
+async fn metadata_server(xml: String) -> (String, std::sync::Arc<std::sync::Mutex<String>>) {
+    let shared = std::sync::Arc::new(std::sync::Mutex::new(xml));
+    let served = shared.clone();
+    let app = axum::Router::new().route(
+        "/metadata",
+        axum::routing::get(move || {
+            let served = served.clone();
+            async move { served.lock().expect("lock").clone() }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/metadata", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, shared)
+}
+
+fn metadata_of(idp: &Idp) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(idp.cert.der_data());
+    format!(
+        r#"<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{IDP}"><IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>{b64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></KeyDescriptor><SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="{SSO}"/></IDPSSODescriptor></EntityDescriptor>"#
+    )
+}
+
+#[tokio::test]
+async fn metadata_is_fetched_and_a_rotated_key_is_learned() {
+    let old = Idp::new();
+    let (url, served) = metadata_server(metadata_of(&old)).await;
+    let connector: server::federation::ConnectorConfig = toml::from_str(&format!(
+        "id = \"corp\"\npreset = \"saml\"\nkind = \"enterprise\"\nname = \"Corp\"\nidp_metadata_url = \"{url}\"\nemail_domains = [\"corp.example\"]"
+    ))
+    .expect("connector");
+    let mut s = TestServer::start_with(move |c| {
+        c.connectors = vec![connector];
+        c.experience.sign_up_identifiers = vec![server::config::IdentifierKind::Email];
+    })
+    .await;
+    // Before anything is fetched, the sign-on URL's likely origin is a form target.
+    let page = s.get("/sso").await;
+    let csp = page.headers["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .to_string();
+    assert!(csp.contains(url.trim_end_matches("/metadata")), "{csp}");
+    let (id, relay) = start(&mut s, "jo@corp.example").await;
+    let a = answer(
+        &mut s,
+        &signed(&old, &say("u-1", "jo@corp.example", Some(&id))),
+        &relay,
+    )
+    .await;
+    assert_eq!(a.location().as_deref(), Some("/"), "{}", a.body);
+
+    // The provider rotates its key: the next answer is signed with the new one.
+    let new = Idp::new();
+    *served.lock().expect("lock") = metadata_of(&new);
+    s.jar.clear();
+    let (id, relay) = start(&mut s, "jo@corp.example").await;
+    let a = answer(
+        &mut s,
+        &signed(&new, &say("u-1", "jo@corp.example", Some(&id))),
+        &relay,
+    )
+    .await;
+    assert_eq!(a.location().as_deref(), Some("/"), "{}", a.body);
+    // The old key is no longer trusted.
+    s.jar.clear();
+    let (id, relay) = start(&mut s, "jo@corp.example").await;
+    let a = answer(
+        &mut s,
+        &signed(&old, &say("u-1", "jo@corp.example", Some(&id))),
+        &relay,
+    )
+    .await;
+    assert_eq!(a.location().as_deref(), Some("/sign-in"), "{}", a.body);
+}

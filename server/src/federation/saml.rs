@@ -70,15 +70,24 @@ const NAME_ATTRIBUTES: &[&str] = &[
     "cn",
 ];
 
-/// Fetched provider metadata per connector id, with when it was fetched.
+/// Fetched metadata of one provider.
+#[derive(Clone, Debug)]
+struct Cached {
+    md: Arc<EntityDescriptor>,
+    fetched_at: i64,
+    /// When a signature that did not verify last made Sesame fetch it again.
+    forced_at: i64,
+}
+
+/// Fetched provider metadata per connector id.
 #[derive(Debug, Default)]
-pub struct MetadataCache(Mutex<HashMap<String, (Arc<EntityDescriptor>, i64)>>);
+pub struct MetadataCache(Mutex<HashMap<String, Cached>>);
 
 impl MetadataCache {
     /// The sign-on URL of connector `id`, once its metadata is known.
     pub fn sso_url(&self, id: &str) -> Option<String> {
         let m = self.0.lock().ok()?;
-        m.get(id).and_then(|(md, _)| sso_url_of(md))
+        m.get(id).and_then(|c| sso_url_of(&c.md))
     }
 }
 
@@ -179,20 +188,47 @@ pub fn acs_url(issuer: &str, c: &Connector) -> String {
     format!("{issuer}/saml/{}/acs", c.id)
 }
 
+/// Seconds between refetches of metadata forced by a signature that did not verify (the
+/// provider may have rotated its key), so that forged posts cannot make Sesame hammer it.
+const REFRESH_INTERVAL: i64 = 60;
+
+/// When the metadata of `c` should be fetched again.
+#[derive(Clone, Copy, PartialEq)]
+enum Fetch {
+    /// When the cached copy is older than the TTL.
+    Cached,
+    /// Now, unless a refetch was forced within the last minute.
+    Refresh,
+}
+
 /// The provider's metadata (fetched, or from the configuration).
 pub async fn idp_metadata(
     http: &reqwest::Client,
     cache: &MetadataCache,
     c: &Connector,
 ) -> Result<Arc<EntityDescriptor>, FederationError> {
+    metadata(http, cache, c, Fetch::Cached).await
+}
+
+async fn metadata(
+    http: &reqwest::Client,
+    cache: &MetadataCache,
+    c: &Connector,
+    fetch: Fetch,
+) -> Result<Arc<EntityDescriptor>, FederationError> {
     let url = match &settings(c)?.metadata {
         MetadataSource::Fixed(md) => return Ok(md.clone()),
         MetadataSource::Url(url) => url,
     };
     let cached = cache.0.lock().ok().and_then(|m| m.get(&c.id).cloned());
-    if let Some((md, at)) = cached {
-        if now() - at < METADATA_TTL {
-            return Ok(md);
+    let now = now();
+    if let Some(cached) = &cached {
+        let fresh = match fetch {
+            Fetch::Cached => now - cached.fetched_at < METADATA_TTL,
+            Fetch::Refresh => now - cached.forced_at < REFRESH_INTERVAL,
+        };
+        if fresh {
+            return Ok(cached.md.clone());
         }
     }
     let text = http
@@ -205,8 +241,19 @@ pub async fn idp_metadata(
         .await
         .map_err(|e| FederationError::Discovery(e.to_string()))?;
     let md = Arc::new(parse_metadata(&text).map_err(FederationError::Discovery)?);
+    let forced_at = match fetch {
+        Fetch::Refresh => now,
+        Fetch::Cached => cached.map_or(0, |c| c.forced_at),
+    };
     if let Ok(mut m) = cache.0.lock() {
-        m.insert(c.id.clone(), (md.clone(), now()));
+        m.insert(
+            c.id.clone(),
+            Cached {
+                md: md.clone(),
+                fetched_at: now,
+                forced_at,
+            },
+        );
     }
     Ok(md)
 }
@@ -313,6 +360,9 @@ pub enum SamlRefusal {
     Status(String),
     #[error("SAML response rejected: {0}")]
     Invalid(String),
+    /// Unsigned, or not signed by the provider's key (as far as Sesame knows it).
+    #[error("SAML response rejected: not signed by the identity provider")]
+    Signature,
     #[error(transparent)]
     Federation(#[from] FederationError),
 }
@@ -347,7 +397,9 @@ fn failure_status(xml: &str) -> Option<String> {
     Some(second.unwrap_or(&top).to_string())
 }
 
-/// Checks a posted `SAMLResponse` (base64) against the provider of `c`.
+/// Checks a posted `SAMLResponse` (base64) against the provider of `c`. A signature that
+/// does not verify against fetched metadata is tried once more with the metadata fetched
+/// again: the provider may have rotated its key.
 pub async fn verify(
     http: &reqwest::Client,
     cache: &MetadataCache,
@@ -355,7 +407,6 @@ pub async fn verify(
     c: &Connector,
     saml_response: &str,
 ) -> Result<Verified, SamlRefusal> {
-    let md = idp_metadata(http, cache, c).await?;
     let compact: String = saml_response
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -364,20 +415,43 @@ pub async fn verify(
         .decode(compact)
         .map_err(|_| SamlRefusal::Invalid("not base64".into()))?;
     let xml = String::from_utf8(bytes).map_err(|_| SamlRefusal::Invalid("not UTF-8".into()))?;
-    let sp = service_provider(issuer, c, &md);
-    let audience = sp_entity_id(issuer, c);
-    let acs = acs_url(issuer, c);
+    let md = metadata(http, cache, c, Fetch::Cached).await?;
+    let checked = match check(issuer, c, &md, &xml).await {
+        Err(SamlRefusal::Signature) if matches!(settings(c)?.metadata, MetadataSource::Url(_)) => {
+            let fresh = metadata(http, cache, c, Fetch::Refresh).await?;
+            if Arc::ptr_eq(&fresh, &md) {
+                return Err(SamlRefusal::Signature);
+            }
+            check(issuer, c, &fresh, &xml).await?
+        }
+        other => other?,
+    };
+    read_assertion(c, &checked, &sp_entity_id(issuer, c), &acs_url(issuer, c))
+}
+
+/// samael's checks: the signature (only signed content is kept), issuer, destination,
+/// recipient and time window.
+async fn check(
+    issuer: &str,
+    c: &Connector,
+    md: &EntityDescriptor,
+    xml: &str,
+) -> Result<Assertion, SamlRefusal> {
+    let sp = service_provider(issuer, c, md);
+    let xml = xml.to_string();
     // xmlsec is synchronous work: off the async threads.
-    let checked = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         sp.parse_xml_response(&xml, None)
-            .map_err(|e| match failure_status(&xml) {
-                Some(code) => SamlRefusal::Status(code),
-                None => SamlRefusal::Invalid(e.to_string()),
+            .map_err(|e| match (failure_status(&xml), e) {
+                (Some(code), _) => SamlRefusal::Status(code),
+                (None, samael::service_provider::Error::FailedToValidateSignature) => {
+                    SamlRefusal::Signature
+                }
+                (None, e) => SamlRefusal::Invalid(e.to_string()),
             })
     })
     .await
-    .map_err(|e| SamlRefusal::Invalid(e.to_string()))??;
-    read_assertion(c, &checked, &audience, &acs)
+    .map_err(|e| SamlRefusal::Invalid(e.to_string()))?
 }
 
 /// The checks samael leaves to its caller, then the identity the assertion names.
