@@ -541,6 +541,12 @@ async fn direct_sign_in_and_domain_hint_skip_the_first_screen() {
     assert_eq!(a.location().as_deref(), Some("/sign-in/with/acme"));
     let a = s.authorize_public("&domain_hint=acme.example").await;
     assert_eq!(a.location().as_deref(), Some("/sign-in/with/acme"));
+    // The work-email screen as the first screen, where single sign-on exists.
+    let a = s.authorize_public("&first_screen=single_sign_on").await;
+    assert_eq!(a.location().as_deref(), Some("/sso"));
+    let mut plain = TestServer::start().await;
+    let a = plain.authorize_public("&first_screen=single_sign_on").await;
+    assert_eq!(a.location().as_deref(), Some("/sign-in"));
     // Unknown targets, or a social connector named as SSO: the first screen.
     for extra in [
         "&direct_sign_in=social:nope",
@@ -724,4 +730,116 @@ async fn a_new_federated_account_gives_what_sign_up_requires() {
         s.state.db.identity_user("up", "u-7").await.unwrap(),
         Some(user.id)
     );
+}
+
+/// The Experience API's doors to federation: the providers offered, the provider of an
+/// email domain, starting at a provider or by work email, and the link choice; the same
+/// steps as the screens.
+#[tokio::test]
+async fn the_experience_api_starts_federation_and_answers_the_link_choice() {
+    let u = upstream().await;
+    let mut s = sesame(&u, |_| {}).await;
+    let offered = s.get("/api/experience/connectors").await.json();
+    let ids: Vec<&str> = offered["providers"]
+        .as_array()
+        .expect("providers")
+        .iter()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        ["up", "trusted", "mfa-trusting"],
+        "social ones, in order"
+    );
+    assert_eq!(offered["sso"], true);
+    let found = s
+        .get("/api/experience/sso-connectors?email=Jo%40ACME.example")
+        .await
+        .json();
+    assert_eq!(found["connector"]["id"], "acme");
+    let none = s
+        .get("/api/experience/sso-connectors?email=jo%40other.example")
+        .await
+        .json();
+    assert!(none["connector"].is_null());
+
+    s.authorize_public("").await;
+    let r = s
+        .post_json(
+            "/api/experience/federation",
+            serde_json::json!({"connector": "nope"}),
+        )
+        .await;
+    assert_eq!(r.status, axum::http::StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["error"], "federation_unknown");
+    let r = s
+        .post_json(
+            "/api/experience/sso",
+            serde_json::json!({"email": "jo@other.example"}),
+        )
+        .await;
+    assert_eq!(r.json()["error"], "sso_no_connector", "{}", r.body);
+    let r = s
+        .post_json(
+            "/api/experience/sso",
+            serde_json::json!({"email": "jo@acme.example"}),
+        )
+        .await;
+    assert_eq!(r.json()["next"], "redirect", "{}", r.body);
+    assert!(r.json()["redirect_to"]
+        .as_str()
+        .expect("url")
+        .starts_with(&format!("{}/auth?", u.issuer)));
+
+    let r = s
+        .post_json(
+            "/api/experience/federation",
+            serde_json::json!({"connector": "up"}),
+        )
+        .await;
+    assert_eq!(r.json()["next"], "redirect", "{}", r.body);
+    let to = r.json()["redirect_to"].as_str().expect("url").to_string();
+    let state = query_param(&to, "state").expect("state");
+    let nonce = query_param(&to, "nonce").expect("nonce");
+    let code = "api-code".to_string();
+    u.codes.lock().unwrap().insert(
+        code.clone(),
+        (person("u-api", "api@social.example", true), nonce),
+    );
+    // The provider sends the browser back to Sesame, which holds the new identity.
+    let back = s
+        .get(&format!(
+            "/federation/callback/up?code={code}&state={}",
+            urlencode(&state)
+        ))
+        .await;
+    assert_eq!(back.location().as_deref(), Some("/federation/link"));
+    let current = s.get("/api/experience").await.json();
+    assert_eq!(current["link"]["connector"], "up", "{current}");
+    assert_eq!(current["link"]["provider"], "Upstream");
+    assert_eq!(current["link"]["can_create"], true);
+    let r = s
+        .post_json(
+            "/api/experience/federation/link",
+            serde_json::json!({"action": "merge"}),
+        )
+        .await;
+    assert_eq!(r.json()["error"], "form_expired");
+    let r = s
+        .post_json(
+            "/api/experience/federation/link",
+            serde_json::json!({"action": "create"}),
+        )
+        .await;
+    assert_eq!(r.json()["next"], "done", "{}", r.body);
+    assert_eq!(r.json()["redirect_to"], "/authorize/resume");
+    assert_eq!(s.state.db.count("identities").await.unwrap(), 1);
+    // Nothing waits to be linked any more.
+    let r = s
+        .post_json(
+            "/api/experience/federation/link",
+            serde_json::json!({"action": "create"}),
+        )
+        .await;
+    assert_eq!(r.json()["error"], "form_expired");
 }
