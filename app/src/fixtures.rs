@@ -596,6 +596,38 @@ pub fn screens() -> Vec<(&'static str, Screen)> {
             }),
         ),
         (
+            "sign-in-sso-unsolicited",
+            Screen::SignIn(SignInState {
+                federation: providers(),
+                errors: FormErrors::form(UiError::FederationUnsolicited {
+                    provider: "Acme SAML".into(),
+                }),
+                ..sign_in()
+            }),
+        ),
+        (
+            "continue-missing-identifiers",
+            Screen::Continue(ContinueState {
+                client: demo_client(),
+                username: Some((3, 32)),
+                identifiers: vec![IdentifierKind::Email],
+                ..Default::default()
+            }),
+        ),
+        (
+            "continue-identifier-taken",
+            Screen::Continue(ContinueState {
+                client: demo_client(),
+                identifiers: vec![IdentifierKind::Email, IdentifierKind::Phone],
+                values: vec![
+                    ("email".into(), "ada@example.com".into()),
+                    ("phone".into(), "+81 90 1234 5678".into()),
+                ],
+                errors: vec![("email".into(), UiError::EmailTaken)],
+                ..Default::default()
+            }),
+        ),
+        (
             "sign-in-to-link",
             Screen::SignIn(SignInState {
                 federation: Federation {
