@@ -849,3 +849,38 @@ async fn metadata_is_fetched_and_a_rotated_key_is_learned() {
     .await;
     assert_eq!(a.location().as_deref(), Some("/sign-in"), "{}", a.body);
 }
+
+/// An identity provider whose metadata cannot be fetched: the user stays on the work-email
+/// screen with the message, and nothing is created.
+#[tokio::test]
+async fn an_unreachable_identity_provider_keeps_the_user_on_the_form() {
+    let connector: server::federation::ConnectorConfig = toml::from_str(
+        "id = \"corp\"\npreset = \"saml\"\nkind = \"enterprise\"\nname = \"Corp\"\nidp_metadata_url = \"http://127.0.0.1:9/metadata\"\nemail_domains = [\"corp.example\"]",
+    )
+    .expect("connector");
+    let mut s = TestServer::start_with(move |c| c.connectors = vec![connector]).await;
+    let csrf = s.get("/sso").await.csrf();
+    let a = s
+        .post_form(
+            "/flow/federation",
+            &[
+                ("csrf", &csrf),
+                ("action", "sso"),
+                ("email", "jo@corp.example"),
+            ],
+        )
+        .await;
+    assert_eq!(a.location().as_deref(), Some("/sso"), "{}", a.body);
+    let page = s.get("/sso").await;
+    assert!(
+        page.body.contains("Corp could not sign you in"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("value=\"jo@corp.example\""),
+        "{}",
+        page.body
+    );
+    assert_eq!(s.state.db.count("users").await.expect("count"), 0);
+}

@@ -35,20 +35,37 @@ pub fn offered(state: &AppState, flow: &crate::flow::Flow) -> Federation {
     }
 }
 
-/// `GET /sign-in/with/{id}`: off to the provider (the buttons, `direct_sign_in`,
-/// `domain_hint`). A provider that cannot be reached brings the user back to sign-in.
-pub async fn start(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    extensions: Extensions,
+/// Whether a federation step needs the browser's flow, or may start one.
+#[derive(Clone, Copy, PartialEq)]
+enum FlowNeed {
+    /// The step continues a flow: without one, the sign-in page (or the expiry page).
+    Existing,
+    /// The step may begin one (a provider button on a fresh page, an unsolicited SAML
+    /// response).
+    Any,
+}
+
+/// Runs a federation step in the browser's flow and answers it like a form: the next
+/// screen, or the sign-in screen with the error and the other options.
+async fn run_step(
+    state: &AppState,
+    headers: &HeaderMap,
+    extensions: &Extensions,
+    need: FlowNeed,
+    step: impl for<'c> AsyncFnOnce(&Ctx<'c>, &mut crate::flow::Flow) -> crate::flow::StepResult,
 ) -> Response {
     let r = async {
-        let (mut flow, cookies) = ensure_flow(&state, &headers).await?;
-        let ctx = Ctx::new(&state, &headers, &extensions, Some(&flow));
-        let outcome = steps::start(&ctx, &mut flow, &id).await?;
+        let (mut flow, cookies) = match need {
+            FlowNeed::Any => ensure_flow(state, headers).await?,
+            FlowNeed::Existing => match load_flow(state, headers).await? {
+                Ok(flow) => (flow, Vec::new()),
+                Err(stale) => return Ok(no_flow(stale)),
+            },
+        };
+        let ctx = Ctx::new(state, headers, extensions, Some(&flow));
+        let outcome = step(&ctx, &mut flow).await?;
         let mut submitted = answer(
-            &state,
+            state,
             &flow,
             sign_in::SCREEN,
             Vec::new(),
@@ -63,6 +80,24 @@ pub async fn start(
     redirect(r)
 }
 
+/// `GET /sign-in/with/{id}`: off to the provider (the buttons, `direct_sign_in`,
+/// `domain_hint`). A provider that cannot be reached brings the user back to sign-in.
+pub async fn start(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    extensions: Extensions,
+) -> Response {
+    run_step(
+        &state,
+        &headers,
+        &extensions,
+        FlowNeed::Any,
+        async |ctx, flow| steps::start(ctx, flow, &id).await,
+    )
+    .await
+}
+
 /// `GET /federation/callback/{id}`: the provider's answer.
 pub async fn callback(
     State(state): State<AppState>,
@@ -71,25 +106,14 @@ pub async fn callback(
     headers: HeaderMap,
     extensions: Extensions,
 ) -> Response {
-    let r = async {
-        let mut flow = match load_flow(&state, &headers).await? {
-            Ok(flow) => flow,
-            Err(stale) => return Ok(no_flow(stale)),
-        };
-        let ctx = Ctx::new(&state, &headers, &extensions, Some(&flow));
-        let outcome = steps::callback(&ctx, &mut flow, &id, &cb).await?;
-        answer(
-            &state,
-            &flow,
-            sign_in::SCREEN,
-            Vec::new(),
-            Vec::new(),
-            outcome,
-        )
-        .await
-    }
-    .await;
-    redirect(r)
+    run_step(
+        &state,
+        &headers,
+        &extensions,
+        FlowNeed::Existing,
+        async |ctx, flow| steps::callback(ctx, flow, &id, &cb).await,
+    )
+    .await
 }
 
 /// `POST /federation/callback/{id}`: providers that post their answer (`form_post`, as
@@ -154,24 +178,14 @@ pub async fn saml_acs(
     headers: HeaderMap,
     extensions: Extensions,
 ) -> Response {
-    let r = async {
-        let (mut flow, cookies) = ensure_flow(&state, &headers).await?;
-        let ctx = Ctx::new(&state, &headers, &extensions, Some(&flow));
-        let outcome = steps::saml_continue(&ctx, &mut flow, &id, &ret).await?;
-        let mut submitted = answer(
-            &state,
-            &flow,
-            sign_in::SCREEN,
-            Vec::new(),
-            Vec::new(),
-            outcome,
-        )
-        .await?;
-        submitted.set_cookies.extend(cookies);
-        Ok(submitted)
-    }
-    .await;
-    redirect(r)
+    run_step(
+        &state,
+        &headers,
+        &extensions,
+        FlowNeed::Any,
+        async |ctx, flow| steps::saml_continue(ctx, flow, &id, &ret).await,
+    )
+    .await
 }
 
 /// `GET /saml/{id}/metadata`: Sesame's service-provider metadata for the provider's
@@ -204,25 +218,14 @@ pub async fn idp_initiated_continue(
     headers: HeaderMap,
     extensions: Extensions,
 ) -> Response {
-    let r = async {
-        let mut flow = match load_flow(&state, &headers).await? {
-            Ok(flow) => flow,
-            Err(stale) => return Ok(no_flow(stale)),
-        };
-        let ctx = Ctx::new(&state, &headers, &extensions, Some(&flow));
-        let outcome = steps::idp_initiated_continue(&ctx, &mut flow).await?;
-        answer(
-            &state,
-            &flow,
-            sign_in::SCREEN,
-            Vec::new(),
-            Vec::new(),
-            outcome,
-        )
-        .await
-    }
-    .await;
-    redirect(r)
+    run_step(
+        &state,
+        &headers,
+        &extensions,
+        FlowNeed::Existing,
+        async |ctx, flow| steps::idp_initiated_continue(ctx, flow).await,
+    )
+    .await
 }
 
 /// `GET /sso`: the work-email screen.
