@@ -1195,6 +1195,39 @@ pub struct SignOutState {
     pub return_to: Option<String>,
 }
 
+/// One permission an application asks for on the consent screen.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConsentItem {
+    /// The scope as the application names it (`email`, `notes:read`).
+    pub scope: String,
+    /// What it lets the application do, in the user's language.
+    pub description: String,
+}
+
+/// The APIs (resources) an application asks to use on the user's behalf, with their scopes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConsentResource {
+    pub name: String,
+    pub items: Vec<ConsentItem>,
+}
+
+/// The consent screen: an application (usually a third party's) asks for access.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConsentState {
+    pub client: Option<ClientInfo>,
+    /// Who is signed in (username, email or phone).
+    pub user: String,
+    /// What the application asks for that the user has not allowed yet.
+    pub items: Vec<ConsentItem>,
+    pub resources: Vec<ConsentResource>,
+    /// Whether the user allowed this application something before (it asks for more now).
+    pub extending: bool,
+    /// The application's terms of service and privacy policy.
+    pub tos_uri: Option<String>,
+    pub policy_uri: Option<String>,
+    pub errors: FormErrors,
+}
+
 /// The demo relying party's page.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DemoState {
@@ -1232,6 +1265,7 @@ pub enum Screen {
     BackupCodes(BackupCodesState),
     Sso(SsoState),
     Link(LinkState),
+    Consent(ConsentState),
 }
 
 impl Screen {
@@ -1270,6 +1304,7 @@ impl Screen {
             Screen::BackupCodes(_) => Msg::BackupCodesTitle,
             Screen::Sso(_) => Msg::SsoTitle,
             Screen::Link(_) => Msg::LinkTitle,
+            Screen::Consent(_) => Msg::ConsentTitle,
         })
     }
 

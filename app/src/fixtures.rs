@@ -596,6 +596,53 @@ pub fn screens() -> Vec<(&'static str, Screen)> {
             }),
         ),
         (
+            "consent",
+            Screen::Consent(ConsentState {
+                client: Some(ClientInfo {
+                    name: "Third Party Notes".into(),
+                    logo_uri: Some("/logo.svg".into()),
+                }),
+                user: "ada@example.com".into(),
+                items: [
+                    ("openid", "Know that it is you (your account's identifier)"),
+                    ("profile", "See your name and profile details"),
+                    ("email", "See your email address"),
+                ]
+                .into_iter()
+                .map(|(scope, description)| ConsentItem {
+                    scope: scope.into(),
+                    description: description.into(),
+                })
+                .collect(),
+                resources: vec![ConsentResource {
+                    name: "Notes API".into(),
+                    items: vec![ConsentItem {
+                        scope: "notes:read".into(),
+                        description: "Read your notes".into(),
+                    }],
+                }],
+                tos_uri: Some("https://third.example/terms".into()),
+                policy_uri: Some("https://third.example/privacy".into()),
+                ..Default::default()
+            }),
+        ),
+        (
+            "consent-more",
+            Screen::Consent(ConsentState {
+                client: Some(ClientInfo {
+                    name: "Third Party Notes".into(),
+                    logo_uri: None,
+                }),
+                user: "ada".into(),
+                items: vec![ConsentItem {
+                    scope: "phone".into(),
+                    description: "See your phone number".into(),
+                }],
+                extending: true,
+                ..Default::default()
+            }),
+        ),
+        (
             "sign-in-sso-unsolicited",
             Screen::SignIn(SignInState {
                 federation: providers(),

@@ -1,6 +1,7 @@
 //! One module per screen: the view (a pure function of its state) and, for screens with a
 //! form, the server function the form posts to.
 
+pub mod consent;
 pub mod demo;
 pub mod error;
 pub mod federation;
@@ -50,6 +51,7 @@ pub fn ScreenView(page: Page) -> impl IntoView {
         Screen::BackupCodes(state) => view! { <mfa::BackupCodesScreen env state/> }.into_any(),
         Screen::Sso(state) => view! { <federation::SsoScreen env state/> }.into_any(),
         Screen::Link(state) => view! { <federation::LinkScreen env state/> }.into_any(),
+        Screen::Consent(state) => view! { <consent::ConsentScreen env state/> }.into_any(),
     }
 }
 

@@ -3,31 +3,9 @@
 // token, and calls userinfo. Its callback is a real HTTP server on a random loopback port.
 import { expect, test, type Page, type TestInfo } from "@playwright/test";
 import * as client from "openid-client";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { BASE_URL } from "../playwright.config";
 import { register, uniqueName } from "./helpers";
-
-/** A loopback HTTP server standing in for the relying party's callback endpoint. */
-async function callbackServer(): Promise<{ redirectUri: string; close: () => void }> {
-  const server = http.createServer((req, res) => {
-    res.writeHead(200, { "content-type": "text/html" });
-    res.end(`<!doctype html><title>callback</title><p id="callback">${req.method} received</p>`);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return { redirectUri: `http://127.0.0.1:${port}/cb`, close: () => server.close() };
-}
-
-async function discover(clientId: string, secret?: string) {
-  return client.discovery(
-    new URL(BASE_URL),
-    clientId,
-    secret ? { client_secret: secret } : undefined,
-    secret ? client.ClientSecretBasic(secret) : client.None(),
-    { execute: [client.allowInsecureRequests] },
-  );
-}
+import { callbackServer, discover } from "./rp";
 
 /** Drives the browser from the authorization URL through registration to the callback. */
 async function signUpThrough(page: Page, info: TestInfo, url: URL, redirectUri: string) {

@@ -352,6 +352,8 @@ mod tests {
                 ..Default::default()
             }),
             initiate_login_uri: None,
+            tos_uri: None,
+            policy_uri: None,
         });
         let brands = Brands::new(&config);
         assert_eq!(brands.for_client(Some("app")).name.as_deref(), Some("App"));

@@ -820,9 +820,16 @@ pub struct ClientConfig {
     /// Exact URIs allowed after sign-out.
     #[serde(default)]
     pub post_logout_redirect_uris: Vec<String>,
-    /// Whether the app belongs to the operator (no consent screen) or to a third party.
+    /// Whether the app belongs to the operator (no consent screen) or to a third party (the
+    /// user allows each scope it asks for, once).
     #[serde(default = "default_true")]
     pub first_party: bool,
+    /// The application's terms of service, linked from the consent screen.
+    #[serde(default)]
+    pub tos_uri: Option<String>,
+    /// The application's privacy policy, linked from the consent screen.
+    #[serde(default)]
+    pub policy_uri: Option<String>,
     /// Scopes the client may request.
     #[serde(default = "default_scopes")]
     pub allowed_scopes: Vec<String>,
@@ -1022,12 +1029,6 @@ impl Config {
             {
                 return Err(key(&at("secret"), "must be at least 12 characters".into()));
             }
-            if !client.first_party {
-                return Err(key(
-                    &at("first_party"),
-                    "third-party clients need the consent screen, which this version does not have yet".into(),
-                ));
-            }
             if client.redirect_uris.is_empty() {
                 return Err(key(&at("redirect_uris"), "needs at least one URI".into()));
             }
@@ -1038,6 +1039,18 @@ impl Config {
             {
                 crate::oidc::redirect_uri::validate_registered(uri)
                     .map_err(|e| key(&at("redirect_uris"), format!("`{uri}`: {e}")))?;
+            }
+            for (name, uri) in [
+                ("tos_uri", &client.tos_uri),
+                ("policy_uri", &client.policy_uri),
+            ] {
+                if let Some(uri) = uri {
+                    let ok = url::Url::parse(uri)
+                        .is_ok_and(|u| u.scheme() == "https" || u.scheme() == "http");
+                    if !ok {
+                        return Err(key(&at(name), format!("`{uri}`: must be an http(s) URL")));
+                    }
+                }
             }
             if let Some(uri) = &client.initiate_login_uri {
                 crate::oidc::redirect_uri::validate_registered(uri)
@@ -1367,6 +1380,8 @@ impl Config {
                 id_token_signed_response_alg: "ES256".into(),
                 branding: None,
                 initiate_login_uri: Some(format!("{issuer}/demo/start")),
+                tos_uri: None,
+                policy_uri: None,
             });
         }
         clients

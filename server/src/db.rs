@@ -2,11 +2,13 @@
 //! default, a file in the data directory) and PostgreSQL run the same queries and migrations.
 //! Placeholders are `$1, $2, …` in order of first use, which both databases accept.
 
+mod consent;
 mod federation;
 mod lockout;
 mod mfa;
 mod verification;
 
+pub use consent::ConsentRow;
 pub use federation::IdentityRow;
 pub use mfa::FactorRow;
 pub use verification::{CodeRecord, OutboxRow};
@@ -854,7 +856,7 @@ impl Db {
 
     /// Counts rows of one of Sesame's tables (tests and diagnostics).
     pub async fn count(&self, table: &str) -> Result<i64> {
-        const TABLES: [&str; 15] = [
+        const TABLES: [&str; 16] = [
             "identities",
             "users",
             "mfa_factors",
@@ -870,6 +872,7 @@ impl Db {
             "signing_keys",
             "saml_assertions",
             "federation_handoffs",
+            "consents",
         ];
         let Some(table) = TABLES.into_iter().find(|t| *t == table) else {
             return Ok(0);

@@ -3,6 +3,7 @@
 //! Each step is a form post that ends in a redirect, and the next GET renders from the
 //! stored state, so every screen works without JavaScript.
 
+pub mod consent;
 pub mod federation;
 pub mod mfa;
 pub mod profile;
@@ -112,6 +113,20 @@ pub struct Progress {
     /// it is verified.
     #[serde(default)]
     pub given: Option<profile::Given>,
+    /// The user allowed the application on the consent screen of this flow.
+    #[serde(default)]
+    pub consented: bool,
+    /// The flow ends with this error answered to the application (the user denied it, or
+    /// cancelled).
+    #[serde(default)]
+    pub refusal: Option<Refusal>,
+}
+
+/// An error the application receives at its redirect URI when the user says no.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub error: String,
+    pub description: String,
 }
 
 impl Progress {

@@ -180,6 +180,8 @@ pub fn router(state: AppState) -> Router {
             "/federation/continue",
             get(pages::federation::idp_initiated_continue),
         )
+        .route("/consent", get(pages::consent::consent))
+        .route("/flow/consent", post(flow::consent::form))
         .route("/sso", get(pages::federation::sso))
         .route("/federation/link", get(pages::federation::link))
         .route("/flow/federation", post(flow::federation::form))

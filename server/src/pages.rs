@@ -1,5 +1,6 @@
 //! The GET side of every screen: load the flow state, build the screen's state, render.
 
+pub mod consent;
 pub mod federation;
 pub mod mfa;
 

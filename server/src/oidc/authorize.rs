@@ -5,6 +5,7 @@
 use crate::crypto::{now, random_token, token_hash};
 use crate::db::{CodeRow, SessionRow, UserRow};
 use crate::error::AppError;
+use crate::flow::consent;
 use crate::oidc::{redirect_uri, SCOPES};
 use crate::render;
 use crate::state::AppState;
@@ -418,7 +419,17 @@ async fn start(
     if req.has_prompt("none") {
         return Ok(match session {
             Some((s, _)) if session_ok && !needs_step_up(&s) => {
-                complete(state, headers, &req, &s).await?
+                if consent::missing(state, &req, &s.user_id).await?.is_empty() {
+                    complete(state, headers, &req, &s).await?
+                } else {
+                    respond_error(
+                        state,
+                        headers,
+                        &req.target(),
+                        "consent_required",
+                        "the user must allow this application",
+                    )
+                }
             }
             _ => respond_error(
                 state,
@@ -430,9 +441,14 @@ async fn start(
         });
     }
     let wants_screen = req.has_prompt("create") || req.has_prompt("select_account");
+    // A session that suffices, but the user has yet to allow the application.
+    let mut consent_first = None;
     if let Some((s, _)) = &session {
         if session_ok && !wants_screen && !needs_step_up(s) {
-            return complete(state, headers, &req, s).await;
+            if consent::missing(state, &req, &s.user_id).await?.is_empty() {
+                return complete(state, headers, &req, s).await;
+            }
+            consent_first = Some(s.sid.clone());
         }
     }
     let id = random_token();
@@ -449,6 +465,13 @@ async fn start(
         )
         .await?;
     let cookie = state.cookies.set(CookieName::Flow, &id, None);
+    if let Some(sid) = consent_first {
+        state
+            .db
+            .set_interaction_session(&token_hash(&id), &sid)
+            .await?;
+        return Ok(see_other(consent::SCREEN.path, &[cookie]));
+    }
     if let Some(held) = carried {
         let progress = crate::flow::Progress {
             idp_initiated: Some(held),
@@ -572,6 +595,21 @@ async fn resume_inner(state: &AppState, headers: &HeaderMap) -> Result<Response,
     else {
         return Ok(see_other("/", &[]));
     };
+    // The user said no (denied the application, or cancelled): the application hears it,
+    // signed in or not.
+    let progress: crate::flow::Progress = interaction
+        .progress
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok())
+        .unwrap_or_default();
+    if let Some(r) = &progress.refusal {
+        state.db.delete_interaction(&flow_hash).await?;
+        let mut response = respond_error(state, headers, &req.target(), &r.error, &r.description);
+        if let Ok(v) = HeaderValue::from_str(&state.cookies.clear(CookieName::Flow)) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+        return Ok(response);
+    }
     let Some((session, _user)) = current_session(state, headers).await? else {
         return Ok(see_other("/sign-in", &[]));
     };
@@ -594,6 +632,13 @@ async fn resume_inner(state: &AppState, headers: &HeaderMap) -> Result<Response,
             ErrorKind::UnknownClient,
             None,
         ));
+    }
+    if !progress.consented
+        && !consent::missing(state, &req, &session.user_id)
+            .await?
+            .is_empty()
+    {
+        return Ok(see_other(consent::SCREEN.path, &[]));
     }
     state.db.delete_interaction(&flow_hash).await?;
     let mut response = complete(state, headers, &req, &session).await?;
