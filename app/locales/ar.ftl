@@ -164,6 +164,9 @@ sign-out-submit = تسجيل الخروج
 sign-out-cancel = البقاء في وضع تسجيل الدخول
 signed-out-title = تم تسجيل الخروج
 signed-out-body = لقد سجّلت الخروج من Sesame.
+sign-out-app-question = يطلب { $name } تسجيل خروجك من Sesame. هل تريد تسجيل الخروج؟
+signed-out-apps = يجري أيضًا تسجيل خروجك من تطبيقاتك.
+frontchannel-frame-title = جارٍ تسجيل الخروج من { $name }
 
 ## Response delivery (form_post)
 continue-title = متابعة

@@ -167,6 +167,9 @@ sign-out-submit = Sign out
 sign-out-cancel = Stay signed in
 signed-out-title = Signed out
 signed-out-body = You have signed out of Sesame.
+sign-out-app-question = { $name } asks to sign you out of Sesame. Do you want to sign out?
+signed-out-apps = Signing you out of your applications as well.
+frontchannel-frame-title = Signing out of { $name }
 
 ## Response delivery (form_post)
 continue-title = Continue

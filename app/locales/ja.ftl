@@ -164,6 +164,9 @@ sign-out-submit = サインアウト
 sign-out-cancel = サインインしたままにする
 signed-out-title = サインアウトしました
 signed-out-body = Sesame からサインアウトしました。
+sign-out-app-question = { $name } が Sesame からのサインアウトを求めています。サインアウトしますか？
+signed-out-apps = 利用中のアプリケーションからもサインアウトしています。
+frontchannel-frame-title = { $name } からサインアウト中
 
 ## Response delivery (form_post)
 continue-title = 続行

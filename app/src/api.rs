@@ -1191,8 +1191,28 @@ pub struct HomeState {
 pub struct SignOutState {
     /// True once the user has signed out.
     pub done: bool,
-    /// Where "stay signed in" and the finished page lead.
+    /// Where "stay signed in" and the finished page lead: a local path, or (once signed out)
+    /// the application's checked `post_logout_redirect_uri`.
     pub return_to: Option<String>,
+    /// The application asking to sign the user out (RP-initiated logout).
+    #[serde(default)]
+    pub client: Option<ClientInfo>,
+    /// What the confirmation posts on for an application's logout request.
+    #[serde(default)]
+    pub logout: Option<LogoutRequest>,
+    /// Applications' front-channel logout pages to load once signed out: (name, URL).
+    #[serde(default)]
+    pub frames: Vec<(String, String)>,
+}
+
+/// An application's logout request, carried by the confirmation form; the server checks it
+/// again when the form comes back.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LogoutRequest {
+    pub client_id: String,
+    /// Only a URI registered for the application; a foreign one is dropped.
+    pub post_logout_redirect_uri: Option<String>,
+    pub state: Option<String>,
 }
 
 /// One permission an application asks for on the consent screen.

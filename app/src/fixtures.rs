@@ -410,7 +410,29 @@ pub fn screens() -> Vec<(&'static str, Screen)> {
             "signed-out",
             Screen::SignOut(SignOutState {
                 done: true,
-                return_to: None,
+                ..Default::default()
+            }),
+        ),
+        (
+            "sign-out-app",
+            Screen::SignOut(SignOutState {
+                client: demo_client(),
+                logout: Some(LogoutRequest {
+                    client_id: "notes".into(),
+                    post_logout_redirect_uri: Some("https://notes.example/bye".into()),
+                    state: Some("abc".into()),
+                }),
+                ..Default::default()
+            }),
+        ),
+        (
+            "signed-out-apps",
+            Screen::SignOut(SignOutState {
+                done: true,
+                client: demo_client(),
+                return_to: Some("https://notes.example/bye?state=abc".into()),
+                frames: vec![("Acme Notes".into(), "about:blank".into())],
+                ..Default::default()
             }),
         ),
         (

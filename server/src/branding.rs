@@ -354,6 +354,8 @@ mod tests {
             initiate_login_uri: None,
             tos_uri: None,
             policy_uri: None,
+            backchannel_logout_uri: None,
+            frontchannel_logout_uri: None,
         });
         let brands = Brands::new(&config);
         assert_eq!(brands.for_client(Some("app")).name.as_deref(), Some("App"));

@@ -830,6 +830,14 @@ pub struct ClientConfig {
     /// The application's privacy policy, linked from the consent screen.
     #[serde(default)]
     pub policy_uri: Option<String>,
+    /// Where Sesame POSTs a logout token when a session the application was signed in
+    /// with ends (OpenID Connect Back-Channel Logout).
+    #[serde(default)]
+    pub backchannel_logout_uri: Option<String>,
+    /// A page of the application the signed-out page loads in a hidden frame, with `iss`
+    /// and `sid`, when a session it was signed in with ends (Front-Channel Logout).
+    #[serde(default)]
+    pub frontchannel_logout_uri: Option<String>,
     /// Scopes the client may request.
     #[serde(default = "default_scopes")]
     pub allowed_scopes: Vec<String>,
@@ -1052,9 +1060,15 @@ impl Config {
                     }
                 }
             }
-            if let Some(uri) = &client.initiate_login_uri {
-                crate::oidc::redirect_uri::validate_registered(uri)
-                    .map_err(|e| key(&at("initiate_login_uri"), format!("`{uri}`: {e}")))?;
+            for (name, uri) in [
+                ("initiate_login_uri", &client.initiate_login_uri),
+                ("backchannel_logout_uri", &client.backchannel_logout_uri),
+                ("frontchannel_logout_uri", &client.frontchannel_logout_uri),
+            ] {
+                if let Some(uri) = uri {
+                    crate::oidc::redirect_uri::validate_registered(uri)
+                        .map_err(|e| key(&at(name), format!("`{uri}`: {e}")))?;
+                }
             }
             if !matches!(
                 client.id_token_signed_response_alg.as_str(),
@@ -1382,6 +1396,8 @@ impl Config {
                 initiate_login_uri: Some(format!("{issuer}/demo/start")),
                 tos_uri: None,
                 policy_uri: None,
+                backchannel_logout_uri: None,
+                frontchannel_logout_uri: None,
             });
         }
         clients

@@ -568,6 +568,64 @@ impl Db {
         Ok(())
     }
 
+    /// The session with this `sid`, if it is still live.
+    pub async fn session_by_sid(&self, sid: &str, now: i64) -> Result<Option<SessionRow>> {
+        Ok(sqlx::query_as(
+            "SELECT sid, user_id, auth_time, amr, expires_at FROM sessions \
+             WHERE sid = $1 AND expires_at > $2",
+        )
+        .bind(sid)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// The user's live sessions, newest first (the account center lists them).
+    pub async fn user_sessions(&self, user_id: &str, now: i64) -> Result<Vec<SessionRow>> {
+        Ok(sqlx::query_as(
+            "SELECT sid, user_id, auth_time, amr, expires_at FROM sessions \
+             WHERE user_id = $1 AND expires_at > $2 ORDER BY auth_time DESC",
+        )
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Ends the session with this `sid`.
+    pub async fn delete_session_by_sid(&self, sid: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE sid = $1")
+            .bind(sid)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The applications signed in with session `sid` (that received a code or tokens from it).
+    pub async fn clients_of_session(&self, sid: &str) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT client_id FROM authorization_codes WHERE sid = $1 \
+             UNION SELECT client_id FROM tokens WHERE sid = $1 ORDER BY client_id",
+        )
+        .bind(sid)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Revokes the tokens bound to session `sid`: all but those of grants the user allowed to
+    /// outlive the session (`offline_access`).
+    pub async fn revoke_session_tokens(&self, sid: &str, now: i64) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE tokens SET revoked_at = $1 WHERE sid = $2 AND revoked_at IS NULL \
+             AND ' ' || scope || ' ' NOT LIKE '% offline_access %'",
+        )
+        .bind(now)
+        .bind(sid)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
     /// Ends every session of a user.
     pub async fn delete_user_sessions(&self, user_id: &str) -> Result<u64> {
         Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")

@@ -5,7 +5,7 @@
 use crate::crypto::{b64, now, random_token};
 use crate::db::{Db, DbError};
 use josekit::jwk::{Jwk, KeyPair};
-use josekit::jws::{JwsHeader, JwsSigner, ES256, RS256};
+use josekit::jws::{JwsHeader, JwsSigner, JwsVerifier, ES256, RS256};
 use josekit::jwt::JwtPayload;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -27,9 +27,11 @@ struct SigningKey {
     signer: Box<dyn JwsSigner>,
 }
 
-/// The active signing keys by algorithm, and the public JWKS.
+/// The active signing keys by algorithm, the public JWKS, and a verifier for every
+/// published key (by key id).
 pub struct Keys {
     signers: HashMap<&'static str, SigningKey>,
+    verifiers: HashMap<String, Box<dyn JwsVerifier>>,
     jwks: Value,
 }
 
@@ -54,6 +56,7 @@ impl Keys {
         }
         rows = db.signing_keys().await?;
         let mut signers = HashMap::new();
+        let mut verifiers: HashMap<String, Box<dyn JwsVerifier>> = HashMap::new();
         let mut jwks = Vec::new();
         // Newest first: the newest key of each algorithm signs, all are published.
         for row in rows {
@@ -76,6 +79,12 @@ impl Keys {
             jwk.set_key_use("sig");
             jwk.set_algorithm(row.alg.clone());
             jwks.push(Value::Object(jwk.as_ref().clone()));
+            let verifier: Box<dyn JwsVerifier> = if row.alg == "RS256" {
+                Box::new(RS256.verifier_from_jwk(&jwk)?)
+            } else {
+                Box::new(ES256.verifier_from_jwk(&jwk)?)
+            };
+            verifiers.insert(row.kid.clone(), verifier);
             let alg: &'static str = if row.alg == "RS256" { "RS256" } else { "ES256" };
             signers.entry(alg).or_insert(SigningKey {
                 kid: row.kid,
@@ -84,6 +93,7 @@ impl Keys {
         }
         Ok(Arc::new(Keys {
             signers,
+            verifiers,
             jwks: serde_json::json!({ "keys": jwks }),
         }))
     }
@@ -113,6 +123,28 @@ impl Keys {
             &header,
             key.signer.as_ref(),
         )?)
+    }
+}
+
+impl Keys {
+    /// The claims of a JWT signed by one of Sesame's own keys (an `id_token_hint`), whatever
+    /// its expiry: only the signature is checked here, the caller judges the claims.
+    pub fn verify(&self, token: &str) -> Result<Map<String, Value>, KeyError> {
+        let header = josekit::jwt::decode_header(token)?;
+        let kid = header
+            .claim("kid")
+            .and_then(Value::as_str)
+            .ok_or_else(|| KeyError::NoKey("no kid".into()))?;
+        let verifier = self
+            .verifiers
+            .get(kid)
+            .ok_or_else(|| KeyError::NoKey(kid.to_string()))?;
+        // The key decides the algorithm, never the token's header.
+        if header.claim("alg").and_then(Value::as_str) != Some(verifier.algorithm().name()) {
+            return Err(KeyError::NoKey("algorithm mismatch".into()));
+        }
+        let (payload, _) = josekit::jwt::decode_with_verifier(token, verifier.as_ref())?;
+        Ok(payload.as_ref().clone())
     }
 }
 

@@ -185,6 +185,11 @@ pub fn router(state: AppState) -> Router {
         .route("/sso", get(pages::federation::sso))
         .route("/federation/link", get(pages::federation::link))
         .route("/flow/federation", post(flow::federation::form))
+        .route(
+            "/logout",
+            get(oidc::logout::logout).post(oidc::logout::logout),
+        )
+        .route("/flow/logout", post(oidc::logout::confirm))
         .route("/sign-out", get(pages::sign_out))
         .route("/sign-out/done", get(pages::signed_out))
         .route("/error", get(pages::error))

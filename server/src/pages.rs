@@ -65,6 +65,7 @@ pub(crate) fn render_flow(
             set_cookies: cookies,
             path: Some(path.into()),
             client_id: request.map(|r| r.client_id.clone()),
+            ..Default::default()
         },
     )
 }
@@ -495,6 +496,8 @@ pub async fn outbox(State(state): State<AppState>, headers: HeaderMap) -> Respon
 #[derive(Deserialize)]
 pub struct ReturnTo {
     return_to: Option<String>,
+    /// The sealed outcome of a sign-out (`flow::sign_out::Ended`).
+    t: Option<String>,
 }
 
 /// `GET /sign-out`: the confirmation.
@@ -510,6 +513,7 @@ pub async fn sign_out(
         Screen::SignOut(SignOutState {
             done: false,
             return_to,
+            ..Default::default()
         }),
         PageOptions {
             path: Some("/sign-out".into()),
@@ -518,21 +522,36 @@ pub async fn sign_out(
     )
 }
 
-/// `GET /sign-out/done`.
+/// `GET /sign-out/done`: signed out; the applications' front-channel pages load here.
 pub async fn signed_out(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(q): Query<ReturnTo>,
 ) -> Response {
-    let return_to = q.return_to.as_deref().and_then(local_path);
+    let ended =
+        q.t.as_deref()
+            .and_then(|t| flow::sign_out::Ended::open(&state, t));
+    let (return_to, frames) = match &ended {
+        Some(e) => (
+            e.continue_to.clone(),
+            flow::sign_out::frontchannel_frames(&state, e),
+        ),
+        None => (q.return_to.as_deref().and_then(local_path), Vec::new()),
+    };
+    let frame_urls = frames.iter().map(|(_, u)| u.clone()).collect();
     render::page(
         &state,
         &headers,
         Screen::SignOut(SignOutState {
             done: true,
             return_to,
+            frames,
+            ..Default::default()
         }),
-        PageOptions::default(),
+        PageOptions {
+            frames: frame_urls,
+            ..Default::default()
+        },
     )
 }
 

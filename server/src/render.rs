@@ -29,6 +29,8 @@ pub struct PageOptions {
     pub path: Option<String>,
     /// The application the page is for (its branding applies).
     pub client_id: Option<String>,
+    /// Pages the page loads in frames (front-channel logout; CSP `frame-src`).
+    pub frames: Vec<String>,
 }
 
 /// The language of a request: the picker's cookie, then `ui_locales`, then
@@ -81,7 +83,7 @@ pub fn page(state: &AppState, headers: &HeaderMap, screen: Screen, opts: PageOpt
     // domain, at the organization's identity provider.
     let mut targets: Vec<String> = opts.form_target.into_iter().collect();
     targets.extend(state.connectors.form_targets());
-    web::page_headers(h, &nonce, state.config.https(), &targets);
+    web::page_headers(h, &nonce, state.config.https(), &targets, &opts.frames);
     for c in cookies {
         if let Ok(v) = HeaderValue::from_str(&c) {
             h.append(header::SET_COOKIE, v);

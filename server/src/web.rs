@@ -178,18 +178,31 @@ pub fn form_action_source(uri: &str) -> Option<String> {
 }
 
 /// Security headers of every HTML page. The nonce allows Leptos's hydration script only;
-/// `form_target` is the client the page's forms may end up redirecting to.
-pub fn page_headers(headers: &mut HeaderMap, nonce: &str, https: bool, form_targets: &[String]) {
-    let mut sources: Vec<String> = form_targets
-        .iter()
-        .filter_map(|t| form_action_source(t))
-        .collect();
-    sources.dedup();
-    let extra: String = sources.iter().map(|s| format!(" {s}")).collect();
+/// `form_targets` are where the page's forms may end up redirecting to, and `frames` the
+/// pages it loads in frames (front-channel logout).
+pub fn page_headers(
+    headers: &mut HeaderMap,
+    nonce: &str,
+    https: bool,
+    form_targets: &[String],
+    frames: &[String],
+) {
+    let origins = |uris: &[String]| {
+        let mut sources: Vec<String> = uris.iter().filter_map(|t| form_action_source(t)).collect();
+        sources.sort();
+        sources.dedup();
+        sources.iter().map(|s| format!(" {s}")).collect::<String>()
+    };
+    let extra = origins(form_targets);
+    let frame_src = if frames.is_empty() {
+        String::new()
+    } else {
+        format!("; frame-src 'self'{}", origins(frames))
+    };
     let csp = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self' 'nonce-{nonce}'; img-src 'self' data: https:; connect-src 'self'; \
-         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'{extra}"
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'{extra}{frame_src}"
     );
     let set = |h: &mut HeaderMap, k: header::HeaderName, v: &str| {
         if let Ok(v) = HeaderValue::from_str(v) {

@@ -28,6 +28,8 @@ async fn sesame() -> TestServer {
             initiate_login_uri: None,
             tos_uri: Some("https://third.example/terms".into()),
             policy_uri: Some("https://third.example/privacy".into()),
+            backchannel_logout_uri: None,
+            frontchannel_logout_uri: None,
         })
     })
     .await
