@@ -12,6 +12,8 @@ export const MANDATORY_URL = process.env.SESAME_E2E_MANDATORY_URL ?? "http://127
 export const UPSTREAM_URL = "http://127.0.0.1:3110";
 // npm samlify as a SAML identity provider (end2end/upstream/saml-idp.mjs).
 export const SAML_IDP_URL = "http://127.0.0.1:3111";
+// The relying party's back- and front-channel logout endpoints (end2end/upstream/logout-receiver.mjs).
+export const LOGOUT_RECEIVER_URL = "http://127.0.0.1:3120";
 // The built theme gallery (target/gallery), served as static files.
 export const GALLERY_URL = "http://127.0.0.1:3102";
 
@@ -76,6 +78,13 @@ export default defineConfig({
       url: `${UPSTREAM_URL}/.well-known/openid-configuration`,
       reuseExistingServer: false,
       timeout: 20_000,
+    },
+    {
+      name: "LogoutReceiver",
+      command: "node upstream/logout-receiver.mjs 3120",
+      url: `${LOGOUT_RECEIVER_URL}/received`,
+      reuseExistingServer: false,
+      timeout: 10_000,
     },
     // The SAML identity provider of the federation tests (npm samlify).
     {

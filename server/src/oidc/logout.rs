@@ -2,7 +2,8 @@
 //! sign the user out. With a valid `id_token_hint` for the browser's session the user is
 //! signed out at once; otherwise a confirmation page asks first, so that a link alone cannot
 //! sign anyone out. The browser returns only to a `post_logout_redirect_uri` registered for
-//! the application, compared as an exact string, with the request's `state`.
+//! the application, compared as redirect URIs are (exact strings; any port on loopback),
+//! with the request's `state`.
 
 use crate::error::AppError;
 use crate::flow::{csrf_ok, form_pairs, pair, sign_out};
@@ -79,7 +80,7 @@ fn check(
     let redirect = p
         .post_logout_redirect_uri
         .clone()
-        .filter(|u| client.post_logout_redirect_uris.iter().any(|r| r == u));
+        .filter(|u| crate::oidc::redirect_uri::matches(&client.post_logout_redirect_uris, u));
     if p.post_logout_redirect_uri.is_some() && redirect.is_none() {
         tracing::warn!(client = %client.id, "logout request with an unregistered post_logout_redirect_uri");
     }
