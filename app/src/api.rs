@@ -263,6 +263,12 @@ pub enum UiError {
     FederationUnknown,
     #[error("unsolicited sign-in from the identity provider")]
     FederationUnsolicited { provider: String },
+    #[error("sign-in link used or expired")]
+    LinkSpent,
+    #[error("sign-in link for another address")]
+    LinkOtherAddress,
+    #[error("not the invited address")]
+    InvitationOtherAddress,
     #[error("no single sign-on for this domain")]
     SsoNoConnector,
     #[error("code expired")]
@@ -351,6 +357,9 @@ impl UiError {
             UiError::FederationUnsolicited { provider } => locale
                 .text(Msg::ErrFederationUnsolicited)
                 .replace("{name}", provider),
+            UiError::LinkSpent => t(Msg::ErrLinkSpent),
+            UiError::LinkOtherAddress => t(Msg::ErrLinkOtherAddress),
+            UiError::InvitationOtherAddress => t(Msg::ErrInvitationOtherAddress),
             UiError::SsoNoConnector => t(Msg::ErrSsoNoConnector),
             UiError::CodeExpired => t(Msg::ErrCodeExpired),
             UiError::CodeAttemptsExceeded => t(Msg::ErrCodeAttemptsExceeded),
@@ -827,6 +836,9 @@ pub struct SignInState {
     pub password: bool,
     /// Whether a one-time code can be used (with email or phone).
     pub code: bool,
+    /// Whether a sign-in link can be mailed (with email).
+    #[serde(default)]
+    pub link: bool,
     /// Whether "forgot your password?" is offered.
     pub forgot_password: bool,
     /// What went wrong with the last submission.
@@ -1215,6 +1227,37 @@ pub struct LogoutRequest {
     pub state: Option<String>,
 }
 
+/// Where a sign-in link stands on its screen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MagicStep {
+    /// "Check your email": a link is on its way.
+    #[default]
+    Sent,
+    /// The link was opened: one button signs in with it.
+    Landing,
+    /// The link was used, has expired, or is not Sesame's: ask for a new one.
+    Spent,
+}
+
+/// The screens of sign-in links.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MagicLinkState {
+    pub client: Option<ClientInfo>,
+    pub step: MagicStep,
+    /// The address the link was sent to, or that the link proves.
+    pub email: String,
+    /// The link's token (landing), posted back by the button.
+    pub token: String,
+    /// No account has the address yet: the link leads on to creating one.
+    pub new_account: bool,
+    /// The link is an invitation.
+    pub invitation: bool,
+    /// The browser is signed in as someone else: the button switches accounts.
+    pub signed_in_as: Option<String>,
+    pub errors: FormErrors,
+}
+
 /// One permission an application asks for on the consent screen.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConsentItem {
@@ -1286,6 +1329,7 @@ pub enum Screen {
     Sso(SsoState),
     Link(LinkState),
     Consent(ConsentState),
+    MagicLink(MagicLinkState),
 }
 
 impl Screen {
@@ -1325,6 +1369,12 @@ impl Screen {
             Screen::Sso(_) => Msg::SsoTitle,
             Screen::Link(_) => Msg::LinkTitle,
             Screen::Consent(_) => Msg::ConsentTitle,
+            Screen::MagicLink(s) => match s.step {
+                MagicStep::Sent => Msg::LinkSentTitle,
+                MagicStep::Landing if s.invitation => Msg::InvitationTitle,
+                MagicStep::Landing => Msg::MagicLandingTitle,
+                MagicStep::Spent => Msg::LinkSpentTitle,
+            },
         })
     }
 

@@ -7,6 +7,7 @@ pub mod error;
 pub mod federation;
 pub mod form_post;
 pub mod home;
+pub mod magic_link;
 pub mod mfa;
 pub mod notice;
 pub mod outbox;
@@ -52,6 +53,7 @@ pub fn ScreenView(page: Page) -> impl IntoView {
         Screen::Sso(state) => view! { <federation::SsoScreen env state/> }.into_any(),
         Screen::Link(state) => view! { <federation::LinkScreen env state/> }.into_any(),
         Screen::Consent(state) => view! { <consent::ConsentScreen env state/> }.into_any(),
+        Screen::MagicLink(state) => view! { <magic_link::MagicLinkScreen env state/> }.into_any(),
     }
 }
 

@@ -35,6 +35,7 @@ pub struct Config {
     pub ui: UiConfig,
     pub experience: ExperienceConfig,
     pub codes: CodeConfig,
+    pub magic_links: MagicLinkConfig,
     pub email: EmailConfig,
     pub sms: SmsConfig,
     pub password_policy: PasswordPolicyConfig,
@@ -225,6 +226,8 @@ pub use app::api::IdentifierKind;
 pub enum SignInMethod {
     Password,
     Code,
+    /// A single-use link mailed to the address (email only).
+    Link,
 }
 
 /// Which of sign-in and sign-up are offered.
@@ -288,7 +291,7 @@ impl Default for ExperienceConfig {
             sign_in: vec![
                 SignInIdentifier {
                     identifier: Email,
-                    methods: vec![Password, Code],
+                    methods: vec![Password, Code, Link],
                 },
                 SignInIdentifier {
                     identifier: Username,
@@ -364,6 +367,26 @@ impl Default for CodeConfig {
             max_sends: 10,
             max_sends_per_address: 50,
             send_window_secs: 600,
+        }
+    }
+}
+
+/// `[magic_links]`: single-use sign-in links by email ("email me a sign-in link", sign-up by
+/// link, invitations). Sends count against the `[codes]` limits.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MagicLinkConfig {
+    /// How long a link the user asked for works.
+    pub ttl_secs: i64,
+    /// How long an invitation (`sesame invite`) works.
+    pub invitation_ttl_secs: i64,
+}
+
+impl Default for MagicLinkConfig {
+    fn default() -> Self {
+        Self {
+            ttl_secs: 900,
+            invitation_ttl_secs: 7 * 86_400,
         }
     }
 }
@@ -1102,6 +1125,22 @@ impl Config {
                     "a code cannot be sent to a username; use password for `username`",
                 ));
             }
+            if s.identifier != IdentifierKind::Email && s.methods.contains(&SignInMethod::Link) {
+                return Err(key(
+                    "experience.sign_in",
+                    "sign-in links are mailed: `link` is a method of `email` only",
+                ));
+            }
+        }
+        let m = &self.magic_links;
+        if !(60..=86_400).contains(&m.ttl_secs) {
+            return Err(key("magic_links.ttl_secs", "must be between 60 and 86400"));
+        }
+        if !(3600..=30 * 86_400).contains(&m.invitation_ttl_secs) {
+            return Err(key(
+                "magic_links.invitation_ttl_secs",
+                "must be between 3600 and 2592000 (30 days)",
+            ));
         }
         if x.sign_up_identifiers.is_empty() {
             return Err(key("experience.sign_up_identifiers", "needs at least one"));
@@ -1485,11 +1524,20 @@ mod tests {
     }
 
     #[test]
-    fn weak_secrets_and_third_party_clients_are_refused() {
+    fn weak_secrets_and_bad_client_uris_are_refused() {
         let base = "[[clients]]\nid = \"x\"\nredirect_uris = [\"https://a.example/cb\"]\n";
         assert!(load(&format!("{base}secret = \"\"")).is_err());
         assert!(load(&format!("{base}secret = \"long enough secret\"")).is_ok());
-        assert!(load(&format!("{base}first_party = false")).is_err());
+        // Third parties' applications get the consent screen.
+        assert!(load(&format!("{base}first_party = false")).is_ok());
+        for (k, v) in [
+            ("tos_uri", "javascript:alert(1)"),
+            ("backchannel_logout_uri", "http://evil.example/bc"),
+            ("frontchannel_logout_uri", "https://a.example/fc#x"),
+        ] {
+            let e = load(&format!("{base}{k} = \"{v}\"")).expect_err(k).to_string();
+            assert!(e.contains(&format!("clients[0].{k}")), "{e}");
+        }
     }
 
     #[test]

@@ -5,11 +5,13 @@
 mod consent;
 mod federation;
 mod lockout;
+mod magic_link;
 mod mfa;
 mod verification;
 
 pub use consent::ConsentRow;
 pub use federation::IdentityRow;
+pub use magic_link::OneTimeTokenRow;
 pub use mfa::FactorRow;
 pub use verification::{CodeRecord, OutboxRow};
 
@@ -883,6 +885,7 @@ impl Db {
             "demo_sessions",
             "saml_assertions",
             "federation_handoffs",
+            "one_time_tokens",
         ] {
             n += sqlx::query(&format!("DELETE FROM {table} WHERE expires_at <= $1"))
                 .bind(now)
@@ -914,7 +917,7 @@ impl Db {
 
     /// Counts rows of one of Sesame's tables (tests and diagnostics).
     pub async fn count(&self, table: &str) -> Result<i64> {
-        const TABLES: [&str; 16] = [
+        const TABLES: [&str; 17] = [
             "identities",
             "users",
             "mfa_factors",
@@ -931,6 +934,7 @@ impl Db {
             "saml_assertions",
             "federation_handoffs",
             "consents",
+            "one_time_tokens",
         ];
         let Some(table) = TABLES.into_iter().find(|t| *t == table) else {
             return Ok(0);

@@ -5,6 +5,7 @@
 
 pub mod consent;
 pub mod federation;
+pub mod magic_link;
 pub mod mfa;
 pub mod profile;
 pub mod register;
@@ -120,6 +121,13 @@ pub struct Progress {
     /// cancelled).
     #[serde(default)]
     pub refusal: Option<Refusal>,
+    /// An invitation of this flow (its canonical email address): that address may register
+    /// even where registration is closed.
+    #[serde(default)]
+    pub invited: Option<String>,
+    /// Where the last sign-in link of this flow was sent (for the "check your email" page).
+    #[serde(default)]
+    pub link_sent_to: Option<String>,
 }
 
 /// An error the application receives at its redirect URI when the user says no.
@@ -138,6 +146,7 @@ impl Progress {
             identifier: self.identifier.take(),
             verified: std::mem::take(&mut self.verified),
             link: self.link.take(),
+            invited: self.invited.take(),
             ..Progress::default()
         };
     }
@@ -164,6 +173,12 @@ impl Flow {
     /// The stored form memory for `screen`, if it is that screen's.
     pub fn memory_for(&self, screen: &str) -> Option<FormMemory> {
         self.memory.clone().filter(|m| m.screen == screen)
+    }
+
+    /// Whether this flow may create an account: registration is open, or the flow holds an
+    /// invitation.
+    pub fn may_register(&self, state: &AppState) -> bool {
+        state.config.experience.registration_enabled() || self.progress.invited.is_some()
     }
 
     /// Where a successful sign-in continues.
@@ -378,6 +393,8 @@ pub enum Next {
     BackupCodes,
     /// The offer to create a passkey.
     PasskeyPrompt,
+    /// A sign-in link is on its way: check your email.
+    LinkSent,
     /// Signed in: continue to `location` with the session cookie (and the remembered-device
     /// cookie).
     Done {
@@ -406,6 +423,7 @@ impl Next {
             Next::WebauthnSetup => mfa::WEBAUTHN_SETUP_SCREEN.path,
             Next::BackupCodes => mfa::BACKUP_CODES_SCREEN.path,
             Next::PasskeyPrompt => mfa::PASSKEY_SCREEN.path,
+            Next::LinkSent => magic_link::SENT_SCREEN.path,
             Next::Redirect(location) => location,
             Next::Link => federation::LINK_SCREEN.path,
             Next::LinkSignIn => sign_in::SCREEN.path,
@@ -432,6 +450,7 @@ impl Next {
             Next::WebauthnSetup => "webauthn_setup",
             Next::BackupCodes => "backup_codes",
             Next::PasskeyPrompt => "passkey_prompt",
+            Next::LinkSent => "link_sent",
             Next::Redirect(_) => "redirect",
             Next::Link => "link",
             Next::LinkSignIn => "sign_in",
@@ -740,7 +759,7 @@ impl FlowPort for AppState {
             } => {
                 let screen = match method.as_str() {
                     "continue" => sign_in::IDENTIFIER_SCREEN,
-                    "password_step" | "code_step" => sign_in::PASSWORD_SCREEN,
+                    "password_step" | "code_step" | "link_step" => sign_in::PASSWORD_SCREEN,
                     _ => sign_in::SCREEN,
                 };
                 let values = vec![(Field::Identifier, keep(&identifier))];
@@ -753,6 +772,7 @@ impl FlowPort for AppState {
                     Vec::new(),
                     async |ctx, flow| match method.as_str() {
                         "code" | "code_step" => sign_in::send_code(ctx, flow, &identifier).await,
+                        "link" | "link_step" => magic_link::send(ctx, flow, &identifier).await,
                         "continue" => sign_in::identify(ctx, flow, &identifier).await,
                         _ => sign_in::password(ctx, flow, &identifier, &password).await,
                     },

@@ -180,6 +180,9 @@ pub fn router(state: AppState) -> Router {
             "/federation/continue",
             get(pages::federation::idp_initiated_continue),
         )
+        .route("/sign-in/link-sent", get(pages::magic_link::sent))
+        .route("/magic", get(pages::magic_link::landing))
+        .route("/flow/magic", post(flow::magic_link::form))
         .route("/consent", get(pages::consent::consent))
         .route("/flow/consent", post(flow::consent::form))
         .route("/sso", get(pages::federation::sso))

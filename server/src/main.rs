@@ -1,21 +1,25 @@
 //! `sesame [--config FILE]`: serves Sesame. Without `--config`, reads `sesame.toml` when it
 //! exists, else runs on the embedded defaults.
 //!
-//! `sesame [--config FILE] user suspend|reinstate IDENTIFIER`: operator commands on the same
-//! database (safe while the server runs).
+//! `sesame [--config FILE] user suspend|reinstate IDENTIFIER` and
+//! `sesame [--config FILE] invite EMAIL [--send]`: operator commands on the same database
+//! (safe while the server runs).
 
 use server::config::Config;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
-const USAGE: &str = "usage: sesame [--config FILE] [user suspend|reinstate IDENTIFIER]";
+const USAGE: &str =
+    "usage: sesame [--config FILE] [user suspend|reinstate IDENTIFIER | invite EMAIL [--send]]";
 
 /// What the command line asks for.
 enum Command {
     Serve,
     /// Suspend (`true`) or reinstate (`false`) the account named by an identifier.
     Suspend(bool, String),
+    /// Invite an email address to create an account (and mail the link with `true`).
+    Invite(String, bool),
 }
 
 fn parse_args() -> Result<(Option<PathBuf>, Command), String> {
@@ -34,6 +38,8 @@ fn parse_args() -> Result<(Option<PathBuf>, Command), String> {
         [] => Command::Serve,
         ["user", "suspend", id] => Command::Suspend(true, id.to_string()),
         ["user", "reinstate", id] => Command::Suspend(false, id.to_string()),
+        ["invite", email] => Command::Invite(email.to_string(), false),
+        ["invite", email, "--send"] => Command::Invite(email.to_string(), true),
         _ => return Err(USAGE.into()),
     };
     Ok((path, command))
@@ -78,6 +84,39 @@ async fn suspend(config: &Config, suspend: bool, raw: &str) -> Result<(), String
     Ok(())
 }
 
+/// `invite`: a single-use invitation link for the address, which may then create an account
+/// even where registration is closed. Prints the link; `--send` also mails it.
+async fn invite(config: Config, raw: &str, send: bool) -> Result<(), String> {
+    use server::flow::magic_link;
+    let state = server::build_state(config)
+        .await
+        .map_err(|e| e.to_string())?;
+    let email = magic_link::canonical_email(&state, raw)
+        .map_err(|e| format!("`{raw}` is not an email address ({e})"))?;
+    let link = magic_link::create(&state, &email.value, magic_link::INVITATION)
+        .await
+        .map_err(|e| e.to_string())?;
+    if send {
+        let message = server::messaging::link_message(
+            email.delivery(),
+            server::messaging::LinkPurpose::Invitation,
+            &link,
+            state.config.magic_links.invitation_ttl_secs / 60,
+            state.default_locale,
+        );
+        state
+            .messenger
+            .send(&state.db, &message)
+            .await
+            .map_err(|e| e.to_string())?;
+        println!("invited {} (mailed)", email.value);
+    } else {
+        println!("invited {}", email.value);
+    }
+    println!("{link}");
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -98,8 +137,10 @@ async fn main() -> ExitCode {
 async fn run() -> Result<(), String> {
     let (path, command) = parse_args()?;
     let config = Config::load(path.as_deref()).map_err(|e| e.to_string())?;
-    if let Command::Suspend(on, id) = command {
-        return suspend(&config, on, &id).await;
+    match command {
+        Command::Suspend(on, id) => return suspend(&config, on, &id).await,
+        Command::Invite(email, send) => return invite(config, &email, send).await,
+        Command::Serve => {}
     }
     let listen = config.server.listen;
     let grace = config.server.shutdown_grace_secs;

@@ -260,9 +260,95 @@ pub fn code_message(
     }
 }
 
+/// Why a sign-in link is mailed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkPurpose {
+    /// The user asked for it ("email me a sign-in link").
+    SignIn,
+    /// The operator invites the address to create an account.
+    Invitation,
+}
+
+/// A mail with a single-use sign-in link, in the user's language.
+pub fn link_message(
+    to: &str,
+    purpose: LinkPurpose,
+    link: &str,
+    minutes: i64,
+    locale: Locale,
+) -> Message {
+    let hours = minutes / 60;
+    let (subject, text) = match (locale, purpose) {
+        (Locale::En, LinkPurpose::SignIn) => (
+            "Your Sesame sign-in link".to_string(),
+            format!(
+                "Open this link to sign in to Sesame (or to create your account):\n\n    {link}\n\n\
+                 It works once, for {minutes} minutes. If you did not ask for it, you can ignore \
+                 this message: nobody can use your account without the link.\n"
+            ),
+        ),
+        (Locale::En, LinkPurpose::Invitation) => (
+            "You are invited to Sesame".to_string(),
+            format!(
+                "You are invited to create a Sesame account with this address. Open this link \
+                 to accept:\n\n    {link}\n\nIt works once, for {hours} hours.\n"
+            ),
+        ),
+        (Locale::Ja, LinkPurpose::SignIn) => (
+            "Sesame のサインインリンク".to_string(),
+            format!(
+                "次のリンクを開くと Sesame にサインインできます（アカウントの作成もできます）。\n\n    {link}\n\n\
+                 このリンクは1回だけ、{minutes}分間有効です。お心当たりがない場合は、このメールを無視してください。\
+                 リンクがなければ誰もあなたのアカウントを使えません。\n"
+            ),
+        ),
+        (Locale::Ja, LinkPurpose::Invitation) => (
+            "Sesame への招待".to_string(),
+            format!(
+                "このメールアドレスで Sesame のアカウントを作成するよう招待されています。\
+                 次のリンクを開いて招待を受けてください。\n\n    {link}\n\nこのリンクは1回だけ、{hours}時間有効です。\n"
+            ),
+        ),
+        (Locale::Ar, LinkPurpose::SignIn) => (
+            "رابط تسجيل الدخول إلى Sesame".to_string(),
+            format!(
+                "افتح هذا الرابط لتسجيل الدخول إلى Sesame (أو لإنشاء حسابك):\n\n    {link}\n\n\
+                 يعمل مرة واحدة، لمدة {minutes} دقيقة. إذا لم تطلبه، فيمكنك تجاهل هذه الرسالة: \
+                 لا يمكن لأحد استخدام حسابك دون هذا الرابط.\n"
+            ),
+        ),
+        (Locale::Ar, LinkPurpose::Invitation) => (
+            "دعوة إلى Sesame".to_string(),
+            format!(
+                "أنت مدعو لإنشاء حساب في Sesame بهذا العنوان. افتح هذا الرابط لقبول الدعوة:\n\n    {link}\n\n\
+                 يعمل مرة واحدة، لمدة {hours} ساعة.\n"
+            ),
+        ),
+    };
+    Message {
+        to: to.to_string(),
+        sms: false,
+        subject,
+        text,
+        code: String::new(),
+        locale,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn link_messages_are_translated_and_carry_the_link() {
+        for l in Locale::ALL {
+            for p in [LinkPurpose::SignIn, LinkPurpose::Invitation] {
+                let m = link_message("x", p, "https://s.example/magic?token=abc", 15, l);
+                assert!(m.text.contains("https://s.example/magic?token=abc"));
+                assert!(!m.subject.is_empty());
+            }
+        }
+    }
 
     #[test]
     fn template_values_are_json_escaped() {

@@ -2,6 +2,7 @@
 
 pub mod consent;
 pub mod federation;
+pub mod magic_link;
 pub mod mfa;
 
 use crate::config::{IdentifierKind, SignInMethod, SignInStyle, TermsPolicy};
@@ -134,12 +135,17 @@ fn sign_in_state(state: &AppState, flow: &Flow, step: SignInStep, key: &str) -> 
             .unwrap_or_default(),
     };
     let any = |m: SignInMethod| x.sign_in.iter().any(|s| s.methods.contains(&m));
-    let (password, code) = match (step, &flow.progress.identifier) {
+    let (password, code, link) = match (step, &flow.progress.identifier) {
         (SignInStep::Password, Some(id)) => (
             x.methods(id.kind).contains(&SignInMethod::Password),
             x.methods(id.kind).contains(&SignInMethod::Code),
+            x.methods(id.kind).contains(&SignInMethod::Link),
         ),
-        _ => (any(SignInMethod::Password), any(SignInMethod::Code)),
+        _ => (
+            any(SignInMethod::Password),
+            any(SignInMethod::Code),
+            any(SignInMethod::Link),
+        ),
     };
     SignInState {
         client: client_info(state, request),
@@ -148,6 +154,7 @@ fn sign_in_state(state: &AppState, flow: &Flow, step: SignInStep, key: &str) -> 
         identifier,
         password,
         code,
+        link,
         forgot_password: !x.forgot_password.is_empty(),
         notice: memory.as_ref().and_then(|m| m.notice),
         errors: memory.map(|m| m.errors).unwrap_or_default(),
@@ -214,10 +221,10 @@ pub async fn sign_in_password(State(state): State<AppState>, headers: HeaderMap)
 
 /// `GET /register`.
 pub async fn register(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if !state.config.experience.registration_enabled() {
-        return see_other("/sign-in", &[]);
-    }
     flow_page(&state, &headers, "/register", |flow| {
+        if !flow.may_register(&state) {
+            return Err("/sign-in");
+        }
         let config = &state.config;
         let x = &config.experience;
         let memory = flow
@@ -227,18 +234,28 @@ pub async fn register(State(state): State<AppState>, headers: HeaderMap) -> Resp
         let primary = flow::register::primary_field(&kinds);
         let mut values = memory.values.clone();
         let typed = |f: Field| values.iter().any(|(g, v)| *g == f && !v.is_empty());
-        if !typed(primary) {
-            // An address proven by a sign-in code, or the app's login_hint.
-            let hint = flow
-                .progress
-                .identifier
-                .as_ref()
-                .filter(|i| flow.progress.is_verified(i))
-                .map(|i| i.value.clone())
-                .or_else(|| flow.request.as_ref().and_then(|r| r.login_hint.clone()));
-            if let Some(hint) = hint {
-                values.push((primary, hint));
+        // An address proven by a sign-in code or link goes into its own field: the primary
+        // one when sign-up takes its kind, else the secondary field of that kind.
+        let proven = flow
+            .progress
+            .identifier
+            .as_ref()
+            .filter(|i| flow.progress.is_verified(i));
+        let proven_field = proven.map(|i| {
+            if kinds.contains(&i.kind) {
+                primary
+            } else {
+                Field::of_kind(i.kind)
             }
+        });
+        match (proven, proven_field) {
+            (Some(i), Some(f)) if !typed(f) => values.push((f, i.delivery().to_string())),
+            (None, _) if !typed(primary) => {
+                if let Some(hint) = flow.request.as_ref().and_then(|r| r.login_hint.clone()) {
+                    values.push((primary, hint));
+                }
+            }
+            _ => {}
         }
         let terms = terms_view(config, config.terms.policy != TermsPolicy::Automatic);
         Ok(Screen::Register(RegisterState {

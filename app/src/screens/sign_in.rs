@@ -68,6 +68,11 @@ pub fn SignInScreen(env: PageEnv, state: SignInState) -> impl IntoView {
     } else {
         "code"
     };
+    let link_method = if step == SignInStep::Password {
+        "link_step"
+    } else {
+        "link"
+    };
     let code_label = match code_kinds.as_slice() {
         [IdentifierKind::Email] => Msg::EmailMeACode,
         [IdentifierKind::Phone] => Msg::TextMeACode,
@@ -98,6 +103,9 @@ pub fn SignInScreen(env: PageEnv, state: SignInState) -> impl IntoView {
                 <SubmitButton label=l.text(primary.1).to_string() name=Some("method".to_string()) value=Some(primary.0.to_string()) primary=true pending=env.pending locale=l/>
                 {(offer_code && step != SignInStep::Identifier).then(|| view! {
                     <SubmitButton label=l.text(code_label).to_string() name=Some("method".to_string()) value=Some(code_method.to_string()) primary=false pending=false locale=l/>
+                })}
+                {(state.link && step != SignInStep::Identifier).then(|| view! {
+                    <SubmitButton label=l.text(Msg::EmailMeALink).to_string() name=Some("method".to_string()) value=Some(link_method.to_string()) primary=false pending=false locale=l/>
                 })}
             </form>
             {state.passkey.clone().map(|options| view! {

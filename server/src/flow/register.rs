@@ -58,7 +58,7 @@ pub fn primary_field(kinds: &[IdentifierKind]) -> Field {
 pub async fn submit(ctx: &Ctx<'_>, flow: &mut Flow, form: &RegisterForm) -> StepResult {
     let config = &ctx.state.config;
     let x = &config.experience;
-    if !x.registration_enabled() {
+    if !flow.may_register(ctx.state) {
         return Ok(Err(FormErrors::form(UiError::FormExpired)));
     }
     // Addresses of a single-sign-on domain get their account from their organization.
@@ -116,6 +116,17 @@ pub async fn submit(ctx: &Ctx<'_>, flow: &mut Flow, form: &RegisterForm) -> Step
     if !x.verify_identifiers {
         if let Some(e) = uniqueness(ctx, &ids).await? {
             errors.fields.push(e);
+        }
+    }
+    // Where registration is closed, an invitation admits its own address only.
+    if !x.registration_enabled() {
+        let invited = flow.progress.invited.as_deref();
+        if !ids.iter().any(|(_, i)| Some(i.value.as_str()) == invited) {
+            let field = ids
+                .iter()
+                .find(|(_, i)| i.kind == IdentifierKind::Email)
+                .map_or(primary, |(f, _)| *f);
+            errors.fields.push((field, UiError::InvitationOtherAddress));
         }
     }
     if !errors.is_empty() {

@@ -62,19 +62,8 @@ pub async fn send(
             return Ok(Err(FormErrors::form(UiError::ResendWait { seconds: wait })));
         }
     }
-    // Per recipient (no mailbox is flooded) and per client address (no one pays for
-    // messages to numbers they cycle through).
-    for (key, limit) in [
-        (to.value.as_str(), c.max_sends),
-        (ctx.ip.as_str(), c.max_sends_per_address),
-    ] {
-        let (sent, oldest) = state.db.sends_since(key, now - c.send_window_secs).await?;
-        if sent >= limit {
-            let minutes = (oldest.unwrap_or(now) + c.send_window_secs - now + 59) / 60;
-            return Ok(Err(FormErrors::form(UiError::SendLimit {
-                minutes: minutes.max(1),
-            })));
-        }
+    if let Some(limited) = send_limit(ctx, &to.value).await? {
+        return Ok(Err(FormErrors::form(limited)));
     }
     let digits = c.digits;
     let code: String = {
@@ -94,8 +83,7 @@ pub async fn send(
             now + c.ttl_secs,
         )
         .await?;
-    state.db.record_send(&to.value, now).await?;
-    state.db.record_send(&ctx.ip, now).await?;
+    record_send(ctx, &to.value).await?;
     let message = code_message(
         to.delivery(),
         to.kind == IdentifierKind::Phone,
@@ -113,6 +101,39 @@ pub async fn send(
     flow.progress.code_purpose = purpose;
     save_progress(state, flow).await?;
     Ok(Ok(Next::VerifyCode))
+}
+
+/// The send limit a new message to `recipient` would break: per recipient (no mailbox is
+/// flooded) and per client address (no one pays for messages to numbers they cycle through).
+/// Codes and sign-in links count alike.
+pub async fn send_limit(
+    ctx: &Ctx<'_>,
+    recipient: &str,
+) -> Result<Option<UiError>, crate::error::AppError> {
+    let state = ctx.state;
+    let c = &state.config.codes;
+    let now = now();
+    for (key, limit) in [
+        (recipient, c.max_sends),
+        (ctx.ip.as_str(), c.max_sends_per_address),
+    ] {
+        let (sent, oldest) = state.db.sends_since(key, now - c.send_window_secs).await?;
+        if sent >= limit {
+            let minutes = (oldest.unwrap_or(now) + c.send_window_secs - now + 59) / 60;
+            return Ok(Some(UiError::SendLimit {
+                minutes: minutes.max(1),
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// Counts a message to `recipient` against the send limits.
+pub async fn record_send(ctx: &Ctx<'_>, recipient: &str) -> Result<(), crate::error::AppError> {
+    let now = now();
+    ctx.state.db.record_send(recipient, now).await?;
+    ctx.state.db.record_send(&ctx.ip, now).await?;
+    Ok(())
 }
 
 /// "Send a new code": to the same address, for the same purpose.
@@ -191,34 +212,7 @@ pub async fn verify(ctx: &Ctx<'_>, flow: &mut Flow, code: &str) -> StepResult {
     }
     let purpose = flow.progress.code_purpose;
     match purpose {
-        CodePurpose::SignIn => match user_by_identifier(state, &to).await? {
-            Some(user) => {
-                if !is_marked_verified(&user, &to) {
-                    state
-                        .db
-                        .set_verified(&user.id, to.kind == IdentifierKind::Phone, now)
-                        .await?;
-                }
-                let proof = if to.kind == IdentifierKind::Phone {
-                    "sms"
-                } else {
-                    "email"
-                };
-                finish_sign_in(ctx, flow, &user, proof).await
-            }
-            None if state.config.experience.registration_enabled() => {
-                // The address is proven: it becomes the new account's, without a second code.
-                flow.progress.event = Event::Register;
-                flow.progress.identifier = Some(to);
-                save_progress(state, flow).await?;
-                Ok(Ok(Next::Register))
-            }
-            None => {
-                flow.progress.identifier = Some(to);
-                save_progress(state, flow).await?;
-                Ok(Ok(Next::NoAccount))
-            }
-        },
+        CodePurpose::SignIn => proven_address(ctx, flow, to).await,
         CodePurpose::Register => register::advance(ctx, flow).await,
         CodePurpose::Continue => super::profile::apply(ctx, flow).await,
         CodePurpose::Mfa => super::mfa::code_verified(ctx, flow, &to).await,
@@ -234,6 +228,43 @@ pub async fn verify(ctx: &Ctx<'_>, flow: &mut Flow, code: &str) -> StepResult {
                 Ok(Ok(Next::NoAccount))
             }
         },
+    }
+}
+
+/// An address the user just proved (a sign-in code, a sign-in link): its account signs in;
+/// without one, the address becomes a new account's (without a second proof) when the
+/// user may register, or the user learns there is none.
+pub async fn proven_address(ctx: &Ctx<'_>, flow: &mut Flow, to: Identifier) -> StepResult {
+    let state = ctx.state;
+    if !flow.progress.is_verified(&to) {
+        flow.progress.verified.push(to.clone());
+    }
+    match user_by_identifier(state, &to).await? {
+        Some(user) => {
+            if !is_marked_verified(&user, &to) {
+                state
+                    .db
+                    .set_verified(&user.id, to.kind == IdentifierKind::Phone, now())
+                    .await?;
+            }
+            let proof = if to.kind == IdentifierKind::Phone {
+                "sms"
+            } else {
+                "email"
+            };
+            finish_sign_in(ctx, flow, &user, proof).await
+        }
+        None if flow.may_register(state) => {
+            flow.progress.event = Event::Register;
+            flow.progress.identifier = Some(to);
+            save_progress(state, flow).await?;
+            Ok(Ok(Next::Register))
+        }
+        None => {
+            flow.progress.identifier = Some(to);
+            save_progress(state, flow).await?;
+            Ok(Ok(Next::NoAccount))
+        }
     }
 }
 

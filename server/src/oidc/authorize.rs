@@ -57,6 +57,10 @@ pub struct AuthRequest {
     /// `domain_hint`: an email domain (or a provider's domain) whose provider to go to.
     #[serde(default)]
     pub domain_hint: Option<String>,
+    /// `one_time_token`: a sign-in link's token the application obtained (with
+    /// `login_hint`, the address it must be for).
+    #[serde(default)]
+    pub one_time_token: Option<String>,
 }
 
 /// The values of `first_screen` (Logto's names).
@@ -307,9 +311,11 @@ pub fn parse(state: &AppState, pairs: Vec<(String, String)>) -> Result<AuthReque
         .unwrap_or_default();
     let direct_sign_in = get("direct_sign_in").map(|s| truncate(s, 80).to_string());
     let domain_hint = get("domain_hint").map(|s| truncate(s, 253).to_string());
+    let one_time_token = get("one_time_token").map(|s| truncate(s, 128).to_string());
     Ok(AuthRequest {
         direct_sign_in,
         domain_hint,
+        one_time_token,
         first_screen,
         identifier_kinds,
         acr_values,
@@ -406,7 +412,9 @@ async fn start(
     };
     // `max_age=0` always asks again, even in the second the session began.
     let too_old = |s: &SessionRow| req.max_age.is_some_and(|m| now - s.auth_time >= m);
+    // A sign-in link the application passes on shows its page, whatever the session.
     let session_ok = carried.is_none()
+        && req.one_time_token.is_none()
         && session
             .as_ref()
             .is_some_and(|(s, _)| !req.has_prompt("login") && !too_old(s));
@@ -471,6 +479,12 @@ async fn start(
             .set_interaction_session(&token_hash(&id), &sid)
             .await?;
         return Ok(see_other(consent::SCREEN.path, &[cookie]));
+    }
+    if let Some(token) = &req.one_time_token {
+        let q = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("token", token)
+            .finish();
+        return Ok(see_other(&format!("/magic?{q}"), &[cookie]));
     }
     if let Some(held) = carried {
         let progress = crate::flow::Progress {
