@@ -665,6 +665,71 @@ pub fn screens() -> Vec<(&'static str, Screen)> {
             }),
         ),
         (
+            "sign-in-with-link",
+            Screen::SignIn(SignInState {
+                link: true,
+                ..sign_in()
+            }),
+        ),
+        (
+            "link-sent",
+            Screen::MagicLink(MagicLinkState {
+                client: demo_client(),
+                step: MagicStep::Sent,
+                email: "ada@example.com".into(),
+                ..Default::default()
+            }),
+        ),
+        (
+            "link-landing",
+            Screen::MagicLink(MagicLinkState {
+                client: demo_client(),
+                step: MagicStep::Landing,
+                email: "ada@example.com".into(),
+                token: "t".into(),
+                ..Default::default()
+            }),
+        ),
+        (
+            "link-landing-switch",
+            Screen::MagicLink(MagicLinkState {
+                step: MagicStep::Landing,
+                email: "ada@example.com".into(),
+                token: "t".into(),
+                signed_in_as: Some("grace".into()),
+                ..Default::default()
+            }),
+        ),
+        (
+            "link-landing-new-account",
+            Screen::MagicLink(MagicLinkState {
+                step: MagicStep::Landing,
+                email: "new@example.com".into(),
+                token: "t".into(),
+                new_account: true,
+                ..Default::default()
+            }),
+        ),
+        (
+            "invitation",
+            Screen::MagicLink(MagicLinkState {
+                step: MagicStep::Landing,
+                email: "guest@example.com".into(),
+                token: "t".into(),
+                new_account: true,
+                invitation: true,
+                ..Default::default()
+            }),
+        ),
+        (
+            "link-spent",
+            Screen::MagicLink(MagicLinkState {
+                step: MagicStep::Spent,
+                errors: FormErrors::form(UiError::LinkSpent),
+                ..Default::default()
+            }),
+        ),
+        (
             "sign-in-sso-unsolicited",
             Screen::SignIn(SignInState {
                 federation: providers(),

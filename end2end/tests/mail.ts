@@ -93,3 +93,12 @@ export function codeIn(mail: Mail): string {
   }
   return match[0];
 }
+
+/** The sign-in link in a message: the first URL of Sesame's link landing page. */
+export function linkIn(mail: Mail): string {
+  const match = /https?:\/\/\S+\/magic\?token=[A-Za-z0-9_-]+/.exec(mail.text);
+  if (!match) {
+    throw new Error(`no sign-in link in the mail to ${mail.to} ("${mail.subject}"):\n${mail.text}`);
+  }
+  return match[0];
+}
