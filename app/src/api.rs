@@ -22,6 +22,13 @@ pub struct PageEnv {
     /// Submit buttons show as working (the gallery's pending state; pages never set it).
     #[serde(default)]
     pub pending: bool,
+    /// The page belongs to an Azure AD B2C user flow: it offers "Cancel", which ends the
+    /// flow at the application (`AADB2C90091`).
+    #[serde(default)]
+    pub user_flow: bool,
+    /// The languages the picker offers (all when empty).
+    #[serde(default)]
+    pub languages: Vec<Locale>,
 }
 
 impl PageEnv {
@@ -33,6 +40,8 @@ impl PageEnv {
             path: "/sign-in".into(),
             branding: Branding::default(),
             pending: false,
+            user_flow: false,
+            languages: Vec::new(),
         }
     }
 }
@@ -841,6 +850,13 @@ pub struct SignInState {
     pub link: bool,
     /// Whether "forgot your password?" is offered.
     pub forgot_password: bool,
+    /// "Forgot your password?" ends the user flow at the application (Azure AD B2C's
+    /// `AADB2C90118`) instead of opening the reset screen.
+    #[serde(default)]
+    pub forgot_ends_flow: bool,
+    /// The user flow offers only other identity providers: no local sign-in form.
+    #[serde(default)]
+    pub local_hidden: bool,
     /// What went wrong with the last submission.
     pub errors: FormErrors,
     /// Whether the "create an account" link is offered.
@@ -1090,6 +1106,10 @@ pub struct ContinueState {
     /// a code when the operator verifies identifiers).
     #[serde(default)]
     pub identifiers: Vec<IdentifierKind>,
+    /// A profile-editing user flow: the fields hold the current values, and saving returns
+    /// to the application.
+    #[serde(default)]
+    pub editing: bool,
     pub fields: Vec<ProfileFieldView>,
     /// Values typed before an error, by input name.
     pub values: Vec<(String, String)>,
@@ -1143,6 +1163,8 @@ pub enum ErrorKind {
     MissingParameter,
     DuplicateParameter,
     InteractionExpired,
+    /// `p` names a user flow the configuration does not have.
+    UnknownUserFlow,
     NotFound,
     Internal,
 }
@@ -1157,6 +1179,7 @@ impl ErrorKind {
             ErrorKind::MissingParameter => Msg::ErrorMissingParameter,
             ErrorKind::DuplicateParameter => Msg::ErrorDuplicateParameter,
             ErrorKind::InteractionExpired => Msg::ErrorInteractionExpired,
+            ErrorKind::UnknownUserFlow => Msg::ErrorUnknownUserFlow,
             ErrorKind::NotFound => Msg::ErrorNotFound,
             ErrorKind::Internal => Msg::ErrorInternal,
         }
@@ -1347,6 +1370,7 @@ impl Screen {
                 NoticeKind::NoAccount => Msg::NoAccountTitle,
                 NoticeKind::TermsUpdate => Msg::TermsTitle,
             },
+            Screen::Continue(s) if s.editing => Msg::ProfileEditTitle,
             Screen::Continue(_) => Msg::ContinueProfileTitle,
             Screen::Outbox(_) => Msg::OutboxTitle,
             Screen::Error(_) => Msg::ErrorPageTitle,

@@ -236,6 +236,8 @@ pub fn resolve(b: &BrandingConfig) -> Branding {
 pub struct Brands {
     default: Branding,
     by_client: HashMap<String, Branding>,
+    /// User flows' page layouts, by lower-case flow name.
+    by_flow: HashMap<String, Branding>,
 }
 
 impl Brands {
@@ -249,16 +251,35 @@ impl Brands {
                 Some((c.id.clone(), resolve(&layered(&config.branding, over))))
             })
             .collect();
+        let by_flow = config
+            .user_flows
+            .iter()
+            .filter_map(|f| {
+                let over = f.branding.as_ref()?;
+                Some((
+                    f.name.to_ascii_lowercase(),
+                    resolve(&layered(&config.branding, over)),
+                ))
+            })
+            .collect();
         Brands {
             default: resolve(&config.branding),
             by_client,
+            by_flow,
         }
     }
 
     /// The branding of a page for `client_id`.
     pub fn for_client(&self, client_id: Option<&str>) -> Branding {
-        client_id
-            .and_then(|id| self.by_client.get(id))
+        self.for_page(client_id, None)
+    }
+
+    /// The branding of a page: its user flow's page layout (Azure AD B2C), else its
+    /// application's, else the default.
+    pub fn for_page(&self, client_id: Option<&str>, user_flow: Option<&str>) -> Branding {
+        user_flow
+            .and_then(|f| self.by_flow.get(&f.to_ascii_lowercase()))
+            .or_else(|| client_id.and_then(|id| self.by_client.get(id)))
             .unwrap_or(&self.default)
             .clone()
     }

@@ -47,12 +47,100 @@ pub struct Config {
     pub mfa: MfaConfig,
     pub passkeys: PasskeyConfig,
     pub federation: FederationConfig,
+    pub b2c: B2cConfig,
     pub dev: DevConfig,
     pub demo: DemoConfig,
     /// The applications (relying parties) allowed to sign users in.
     pub clients: Vec<ClientConfig>,
     /// Social and enterprise identity providers (`docs/configuration.md`, Connectors).
     pub connectors: Vec<crate::federation::ConnectorConfig>,
+    /// Named user flows, as Azure AD B2C has them (`p=B2C_1_susi`; `docs/b2c.md`).
+    pub user_flows: Vec<UserFlowConfig>,
+}
+
+/// `[b2c]`: how Azure AD B2C applications reach Sesame's user flows.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct B2cConfig {
+    /// Tenant names accepted in paths (`/{tenant}/{policy}/oauth2/v2.0/authorize`), such as
+    /// `contoso.onmicrosoft.com`; empty accepts any.
+    pub tenants: Vec<String>,
+    /// The claim that names the user flow in tokens: `tfp` or `acr`.
+    pub flow_claim: FlowClaim,
+}
+
+/// The claim naming the user flow in ID tokens.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowClaim {
+    #[default]
+    Tfp,
+    Acr,
+}
+
+/// What a user flow does.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum UserFlowType {
+    SignUpSignIn,
+    SignUp,
+    SignIn,
+    ProfileEdit,
+    PasswordReset,
+}
+
+/// `[[user_flows]]`: one named user flow.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UserFlowConfig {
+    /// The name apps ask for with `p` (compared without case), e.g. `B2C_1_susi`.
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: UserFlowType,
+    /// The ways to sign in the flow offers: `local` (accounts of Sesame) and connector ids.
+    /// All by default.
+    #[serde(default)]
+    pub identity_providers: Option<Vec<String>>,
+    /// The `[profile]` fields collected at sign-up (and edited by a profile-editing flow).
+    /// All by default.
+    #[serde(default)]
+    pub attributes: Option<Vec<String>>,
+    /// The claims ID tokens of the flow carry besides the protocol's (`email`, `name`,
+    /// `preferred_username`, a profile field…). As the scopes say by default.
+    #[serde(default)]
+    pub claims: Option<Vec<String>>,
+    /// `off` or `mandatory`: the flow's second-factor policy over `[mfa] policy`.
+    #[serde(default)]
+    pub mfa: Option<MfaPolicy>,
+    /// Sign-up-and-sign-in and sign-in flows: whether "Forgot your password?" resets the
+    /// password within the flow (`true`), or ends it with `AADB2C90118` so that the app
+    /// starts its password-reset flow (`false`, as B2C does).
+    #[serde(default)]
+    pub self_service_password_reset: bool,
+    /// The look of the flow's pages, over the application's and `[branding]`.
+    #[serde(default)]
+    pub branding: Option<BrandingConfig>,
+    /// The languages the flow's pages may use (`en`, `ja`, `ar`); all by default.
+    #[serde(default)]
+    pub languages: Option<Vec<String>>,
+}
+
+impl UserFlowConfig {
+    /// Whether the flow offers identity provider `id` (`local` for Sesame's own accounts).
+    pub fn offers(&self, id: &str) -> bool {
+        self.identity_providers
+            .as_ref()
+            .is_none_or(|l| l.iter().any(|p| p == id))
+    }
+
+    /// The flow's languages, when it restricts them.
+    pub fn locales(&self) -> Option<Vec<app::i18n::Locale>> {
+        self.languages.as_ref().map(|l| {
+            l.iter()
+                .filter_map(|t| app::i18n::Locale::from_tag(t))
+                .collect()
+        })
+    }
 }
 
 /// `[federation]`: sign-in with other identity providers.
@@ -944,6 +1032,7 @@ impl Config {
         let url = url::Url::parse(&self.server.public_url)
             .map_err(|e| key("server.public_url", format!("not a URL: {e}")))?;
         crate::federation::Connectors::from_config(&self.connectors)?;
+        self.validate_user_flows()?;
         for (i, c) in self.connectors.iter().enumerate() {
             let Some(client) = &c.idp_initiated_client else {
                 continue;
@@ -1104,6 +1193,70 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    fn validate_user_flows(&self) -> Result<(), ConfigError> {
+        let mut seen = std::collections::HashSet::new();
+        for (i, f) in self.user_flows.iter().enumerate() {
+            let key = |k: &str, message: String| ConfigError::Key {
+                key: format!("user_flows[{i}].{k}"),
+                message,
+            };
+            let valid = !f.name.is_empty()
+                && f.name.len() <= 64
+                && f.name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            if !valid || !seen.insert(f.name.to_ascii_lowercase()) {
+                return Err(key(
+                    "name",
+                    "1 to 64 of A-Z a-z 0-9 _ -, unique without regard to case".into(),
+                ));
+            }
+            for p in f.identity_providers.iter().flatten() {
+                if p != "local" && !self.connectors.iter().any(|c| &c.id == p) {
+                    return Err(key(
+                        "identity_providers",
+                        format!("`{p}` is neither `local` nor a connector id"),
+                    ));
+                }
+            }
+            for a in f.attributes.iter().flatten() {
+                if !self.profile.fields.iter().any(|p| &p.name == a) {
+                    return Err(key("attributes", format!("`{a}` is not a [profile] field")));
+                }
+            }
+            for l in f.languages.iter().flatten() {
+                if app::i18n::Locale::from_tag(l).is_none() {
+                    return Err(key(
+                        "languages",
+                        format!("`{l}` is not a language of Sesame"),
+                    ));
+                }
+            }
+            match f.mfa {
+                None | Some(MfaPolicy::Off) => {}
+                Some(MfaPolicy::Mandatory) if self.mfa.policy != MfaPolicy::Off => {}
+                Some(MfaPolicy::Mandatory) => {
+                    return Err(key(
+                        "mfa",
+                        "`mandatory` needs second factors on: set [mfa] policy".into(),
+                    ))
+                }
+                Some(_) => return Err(key("mfa", "use `off` or `mandatory`".into())),
+            }
+            if let Some(b) = &f.branding {
+                self.validate_branding(b, &format!("user_flows[{i}].branding"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The user flow named `name` (without regard to case).
+    pub fn user_flow(&self, name: &str) -> Option<&UserFlowConfig> {
+        self.user_flows
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
     }
 
     fn validate_experience(&self) -> Result<(), ConfigError> {
@@ -1535,7 +1688,9 @@ mod tests {
             ("backchannel_logout_uri", "http://evil.example/bc"),
             ("frontchannel_logout_uri", "https://a.example/fc#x"),
         ] {
-            let e = load(&format!("{base}{k} = \"{v}\"")).expect_err(k).to_string();
+            let e = load(&format!("{base}{k} = \"{v}\""))
+                .expect_err(k)
+                .to_string();
             assert!(e.contains(&format!("clients[0].{k}")), "{e}");
         }
     }

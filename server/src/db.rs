@@ -148,6 +148,8 @@ pub struct CodeRow {
     pub amr: String,
     pub expires_at: i64,
     pub used_at: Option<i64>,
+    /// The user flow (`p`) the authorization was made in.
+    pub policy: Option<String>,
 }
 
 /// A stored access or refresh token.
@@ -165,6 +167,7 @@ pub struct TokenRow {
     pub expires_at: i64,
     pub used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    pub policy: Option<String>,
 }
 
 /// A new token to store.
@@ -181,6 +184,7 @@ pub struct NewToken<'a> {
     pub nonce: Option<&'a str>,
     pub created_at: i64,
     pub expires_at: i64,
+    pub policy: Option<&'a str>,
 }
 
 /// A stored signing key.
@@ -655,8 +659,8 @@ impl Db {
     pub async fn insert_code(&self, code_hash: &str, c: &CodeRow) -> Result<()> {
         sqlx::query(
             "INSERT INTO authorization_codes (code_hash, grant_id, client_id, user_id, redirect_uri, scope, \
-             nonce, code_challenge, sid, auth_time, amr, expires_at, used_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL)",
+             nonce, code_challenge, sid, auth_time, amr, expires_at, used_at, policy) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $13)",
         )
         .bind(code_hash)
         .bind(&c.grant_id)
@@ -670,6 +674,7 @@ impl Db {
         .bind(c.auth_time)
         .bind(&c.amr)
         .bind(c.expires_at)
+        .bind(&c.policy)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -693,7 +698,7 @@ impl Db {
         .rows_affected();
         let row: Option<CodeRow> = sqlx::query_as(
             "SELECT grant_id, client_id, user_id, redirect_uri, scope, nonce, code_challenge, sid, \
-             auth_time, amr, expires_at, used_at FROM authorization_codes WHERE code_hash = $1",
+             auth_time, amr, expires_at, used_at, policy FROM authorization_codes WHERE code_hash = $1",
         )
         .bind(code_hash)
         .fetch_optional(&self.pool)
@@ -712,8 +717,8 @@ impl Db {
     pub async fn insert_token(&self, t: &NewToken<'_>) -> Result<()> {
         sqlx::query(
             "INSERT INTO tokens (token_hash, kind, grant_id, client_id, user_id, scope, sid, auth_time, amr, \
-             nonce, created_at, expires_at, used_at, revoked_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, NULL)",
+             nonce, created_at, expires_at, used_at, revoked_at, policy) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, NULL, $13)",
         )
         .bind(t.hash)
         .bind(t.kind)
@@ -727,6 +732,7 @@ impl Db {
         .bind(t.nonce)
         .bind(t.created_at)
         .bind(t.expires_at)
+        .bind(t.policy)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -734,7 +740,7 @@ impl Db {
 
     const TOKEN_COLUMNS: &'static str =
         "kind, grant_id, client_id, user_id, scope, sid, auth_time, amr, nonce, \
-         expires_at, used_at, revoked_at";
+         expires_at, used_at, revoked_at, policy";
 
     /// A token by digest, whatever its state.
     pub async fn token(&self, hash: &str) -> Result<Option<TokenRow>> {

@@ -13,6 +13,7 @@ pub mod reset_password;
 pub mod sign_in;
 pub mod sign_out;
 pub mod terms;
+pub mod user_flow;
 pub mod verify_code;
 
 use crate::crypto::{now, random_token, token_hash};
@@ -128,6 +129,9 @@ pub struct Progress {
     /// Where the last sign-in link of this flow was sent (for the "check your email" page).
     #[serde(default)]
     pub link_sent_to: Option<String>,
+    /// The profile-editing user flow's form was saved.
+    #[serde(default)]
+    pub profile_edited: bool,
 }
 
 /// An error the application receives at its redirect URI when the user says no.
@@ -316,12 +320,18 @@ impl<'a> Ctx<'a> {
         extensions: &axum::http::Extensions,
         flow: Option<&Flow>,
     ) -> Self {
-        let ui_locales = flow.and_then(|f| f.request.as_ref()?.ui_locales.clone());
+        let request = flow.and_then(|f| f.request.as_ref());
+        let ui_locales = request.and_then(|r| r.ui_locales.as_deref());
+        let locale = crate::render::locale(state, headers, ui_locales);
         Ctx {
             state,
             headers,
             ip: crate::lockout::client_ip(&state.config.lockout, headers, extensions),
-            locale: crate::render::locale(state, headers, ui_locales.as_deref()),
+            locale: crate::render::within_flow(
+                state,
+                request.and_then(|r| r.policy.as_deref()),
+                locale,
+            ),
         }
     }
 

@@ -156,6 +156,9 @@ pub fn router(state: AppState) -> Router {
         .route("/terms", get(pages::terms))
         .route("/continue", get(pages::continue_profile))
         .route("/flow/continue", post(flow::profile::form))
+        .route("/profile-edit", get(pages::profile_edit))
+        .route("/flow/profile-edit", post(flow::profile::edit_form))
+        .route("/flow/b2c", post(flow::user_flow::form))
         .route("/flow/mfa", post(flow::mfa::form))
         .route("/mfa", get(pages::mfa::verify))
         .route("/mfa/methods", get(pages::mfa::methods))
@@ -199,7 +202,8 @@ pub fn router(state: AppState) -> Router {
         .route("/language", get(pages::language))
         .route("/flow/{*name}", post(server_fn))
         .route("/health", get(health))
-        .merge(experience_api::routes());
+        .merge(experience_api::routes())
+        .merge(oidc::b2c::routes());
     if state.config.dev.outbox_page {
         app = app.route("/dev/outbox", get(pages::outbox));
     }

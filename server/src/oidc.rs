@@ -2,6 +2,7 @@
 //! types and error shapes.
 
 pub mod authorize;
+pub mod b2c;
 pub mod discovery;
 pub mod logout;
 pub mod redirect_uri;

@@ -66,6 +66,7 @@ pub(crate) fn render_flow(
             set_cookies: cookies,
             path: Some(path.into()),
             client_id: request.map(|r| r.client_id.clone()),
+            user_flow: request.and_then(|r| r.policy.clone()),
             ..Default::default()
         },
     )
@@ -147,6 +148,10 @@ fn sign_in_state(state: &AppState, flow: &Flow, step: SignInStep, key: &str) -> 
             any(SignInMethod::Link),
         ),
     };
+    let user_flow = crate::oidc::authorize::user_flow(state, request);
+    let local = user_flow.is_none_or(|f| f.offers("local"));
+    let registration = x.registration_enabled()
+        && user_flow.is_none_or(|f| f.kind != crate::config::UserFlowType::SignIn);
     SignInState {
         client: client_info(state, request),
         step,
@@ -156,9 +161,11 @@ fn sign_in_state(state: &AppState, flow: &Flow, step: SignInStep, key: &str) -> 
         code,
         link,
         forgot_password: !x.forgot_password.is_empty(),
+        forgot_ends_flow: flow::user_flow::forgot_ends_flow(state, flow),
+        local_hidden: !local,
         notice: memory.as_ref().and_then(|m| m.notice),
         errors: memory.map(|m| m.errors).unwrap_or_default(),
-        registration_enabled: x.registration_enabled(),
+        registration_enabled: registration,
         passkey: None,
         federation: federation::offered(state, flow),
     }
@@ -465,6 +472,7 @@ pub async fn continue_profile(State(state): State<AppState>, headers: HeaderMap)
                 .collect(),
             errors: memory.errors.named,
             form_error: memory.errors.form,
+            editing: false,
         });
         Ok(render_flow(
             &state,
@@ -472,6 +480,58 @@ pub async fn continue_profile(State(state): State<AppState>, headers: HeaderMap)
             &flow,
             cookies,
             "/continue",
+            screen,
+        ))
+    }
+    .await;
+    or_error(&state, &headers, r)
+}
+
+/// `GET /profile-edit`: the profile-editing user flow's form, filled with the user's values.
+pub async fn profile_edit(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let r = async {
+        let Ok(flow) = flow::load_flow(&state, &headers).await? else {
+            return Ok(see_other("/sign-in", &[]));
+        };
+        if !flow::profile::edit_pending(&state, &flow) {
+            return Ok(see_other("/authorize/resume", &[]));
+        }
+        let Some((_, user)) = current_session(&state, &headers).await? else {
+            return Ok(see_other("/sign-in", &[]));
+        };
+        let request = flow.request.as_ref();
+        let locale = render::locale(
+            &state,
+            &headers,
+            request.and_then(|r| r.ui_locales.as_deref()),
+        );
+        let fields = flow::profile::flow_fields(&state, request);
+        let memory = flow.memory_for(flow::profile::EDIT_SCREEN.key);
+        let values = match &memory {
+            Some(m) => m.named_values.clone(),
+            None => crate::profile::current_values(&fields, &user.profile_claims()),
+        };
+        let screen = Screen::Continue(ContinueState {
+            client: client_info(&state, request),
+            fields: fields
+                .iter()
+                .map(|f| crate::profile::view(f, locale))
+                .collect(),
+            values,
+            errors: memory
+                .as_ref()
+                .map(|m| m.errors.named.clone())
+                .unwrap_or_default(),
+            form_error: memory.and_then(|m| m.errors.form),
+            editing: true,
+            ..Default::default()
+        });
+        Ok(render_flow(
+            &state,
+            &headers,
+            &flow,
+            Vec::new(),
+            flow::profile::EDIT_SCREEN.path,
             screen,
         ))
     }

@@ -184,9 +184,82 @@ pub fn validate(
     }
 }
 
+/// The inputs of `fields` filled with what `profile` holds (the profile-editing screen).
+pub fn current_values(
+    fields: &[&ProfileFieldConfig],
+    profile: &Map<String, Value>,
+) -> Vec<(String, String)> {
+    let text = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for f in fields {
+        let name = input_name(f);
+        match f.kind {
+            ProfileKind::Checkbox => {
+                if profile.get(&f.name) == Some(&Value::Bool(true)) {
+                    out.push((name, "on".into()));
+                }
+            }
+            ProfileKind::Address => {
+                for (part, _) in ADDRESS_PARTS {
+                    if let Some(v) = profile
+                        .get(&f.name)
+                        .and_then(|a| a.get(part))
+                        .and_then(text)
+                    {
+                        out.push((format!("{name}.{part}"), v));
+                    }
+                }
+            }
+            ProfileKind::FullName => {
+                for (part, _) in NAME_PARTS {
+                    if let Some(v) = profile.get(part).and_then(text) {
+                        out.push((format!("{name}.{part}"), v));
+                    }
+                }
+            }
+            _ => {
+                if let Some(v) = profile.get(&f.name).and_then(text) {
+                    out.push((name, v));
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_values_fill_the_inputs_they_came_from() {
+        let fields = [
+            field("nickname", ProfileKind::Text, false),
+            field("name", ProfileKind::FullName, false),
+            field("address", ProfileKind::Address, false),
+            field("newsletter", ProfileKind::Checkbox, false),
+            field("age", ProfileKind::Number, false),
+        ];
+        let refs: Vec<&ProfileFieldConfig> = fields.iter().collect();
+        let input = pairs(&[
+            ("profile.nickname", "Ada"),
+            ("profile.name.given_name", "Ada"),
+            ("profile.name.family_name", "Lovelace"),
+            ("profile.address.locality", "London"),
+            ("profile.newsletter", "on"),
+            ("profile.age", "36"),
+        ]);
+        let stored = validate(&refs, &input).expect("valid");
+        let mut back = current_values(&refs, &stored);
+        back.sort();
+        let mut want = input.clone();
+        want.sort();
+        assert_eq!(back, want);
+    }
 
     fn field(name: &str, kind: ProfileKind, required: bool) -> ProfileFieldConfig {
         ProfileFieldConfig {

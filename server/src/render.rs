@@ -31,6 +31,8 @@ pub struct PageOptions {
     pub client_id: Option<String>,
     /// Pages the page loads in frames (front-channel logout; CSP `frame-src`).
     pub frames: Vec<String>,
+    /// The user flow (Azure AD B2C `p`) the page belongs to: its look and languages apply.
+    pub user_flow: Option<String>,
 }
 
 /// The language of a request: the picker's cookie, then `ui_locales`, then
@@ -49,6 +51,19 @@ pub fn locale(state: &AppState, headers: &HeaderMap, ui_locales: Option<&str>) -
     Locale::negotiate(ui_locales, accept, state.default_locale)
 }
 
+/// `locale`, kept to the languages of user flow `flow` when it restricts them.
+pub fn within_flow(state: &AppState, flow: Option<&str>, locale: Locale) -> Locale {
+    let allowed = flow
+        .and_then(|f| state.config.user_flow(f))
+        .and_then(|f| f.locales())
+        .unwrap_or_default();
+    if allowed.is_empty() || allowed.contains(&locale) {
+        locale
+    } else {
+        allowed[0]
+    }
+}
+
 /// Renders `screen` as a full page.
 pub fn page(state: &AppState, headers: &HeaderMap, screen: Screen, opts: PageOptions) -> Response {
     let mut cookies = opts.set_cookies;
@@ -60,13 +75,25 @@ pub fn page(state: &AppState, headers: &HeaderMap, screen: Screen, opts: PageOpt
             s
         }
     };
+    let flow = opts
+        .user_flow
+        .as_deref()
+        .and_then(|f| state.config.user_flow(f));
     let page = Page {
         env: PageEnv {
-            locale: locale(state, headers, opts.ui_locales.as_deref()),
+            locale: within_flow(
+                state,
+                opts.user_flow.as_deref(),
+                locale(state, headers, opts.ui_locales.as_deref()),
+            ),
             csrf: web::csrf_token(&state.csrf_key, &secret),
             path: opts.path.unwrap_or_else(|| "/".into()),
-            branding: state.brands.for_client(opts.client_id.as_deref()),
+            branding: state
+                .brands
+                .for_page(opts.client_id.as_deref(), flow.map(|f| f.name.as_str())),
             pending: false,
+            user_flow: flow.is_some(),
+            languages: flow.and_then(|f| f.locales()).unwrap_or_default(),
         },
         screen,
     };

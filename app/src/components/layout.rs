@@ -51,6 +51,12 @@ pub fn Layout(
                 <h1 class="card-title">{title}</h1>
                 {subtitle.map(|s| view! { <p class="card-subtitle">{s}</p> })}
                 {children()}
+                {env.user_flow.then(|| view! {
+                    <form id="user-flow-form" class="form user-flow-form" method="post" action="/flow/b2c">
+                        <input type="hidden" name="csrf" value=env.csrf.clone()/>
+                        <button type="submit" class="link-button" name="action" value="cancel">{locale.text(Msg::UserFlowCancel)}</button>
+                    </form>
+                })}
                 {(!split).then(|| b.content.clone().map(|c| view! { <p class="custom-content">{c}</p> }))}
             </main>
             {extras}
@@ -86,6 +92,7 @@ fn LanguagePicker(env: PageEnv) -> impl IntoView {
             <select id="language-select" name="lang">
                 {Locale::ALL
                     .into_iter()
+                    .filter(|l| env.languages.is_empty() || env.languages.contains(l))
                     .map(|l| {
                         view! {
                             <option value=l.tag() selected=l == current lang=l.tag()>

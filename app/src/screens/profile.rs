@@ -14,6 +14,8 @@ use leptos::prelude::*;
 
 /// Where the form posts.
 pub const ACTION: &str = "/flow/continue";
+/// Where the profile-editing user flow's form posts.
+pub const EDIT_ACTION: &str = "/flow/profile-edit";
 
 /// The screen.
 #[component]
@@ -79,18 +81,33 @@ pub fn ProfileScreen(env: PageEnv, state: ContinueState) -> impl IntoView {
         .iter()
         .map(|f| field_view(f, &state, l, focus(&f.name)))
         .collect_view();
+    let (title, lead, action, submit) = if state.editing {
+        (
+            Msg::ProfileEditTitle,
+            Msg::ProfileEditLead,
+            EDIT_ACTION,
+            Msg::ProfileEditSave,
+        )
+    } else {
+        (
+            Msg::ContinueProfileTitle,
+            Msg::ContinueProfileLead,
+            ACTION,
+            Msg::SaveAndContinue,
+        )
+    };
     view! {
-        <Layout env=env.clone() client=state.client.clone() title=l.text(Msg::ContinueProfileTitle).to_string()>
+        <Layout env=env.clone() client=state.client.clone() title=l.text(title).to_string()>
             {state.form_error.clone().map(|e| view! {
                 <div class="alert alert-error" role="alert" id="form-error" tabindex="-1"><p>{e.message(l)}</p></div>
             })}
-            <p class="lead">{l.text(Msg::ContinueProfileLead)}</p>
-            <form class="form" method="post" action=ACTION novalidate>
+            <p class="lead">{l.text(lead)}</p>
+            <form class="form" method="post" action=action novalidate>
                 <CsrfField token=env.csrf.clone()/>
                 {username}
                 {identifiers}
                 {fields}
-                <SubmitButton label=l.text(Msg::SaveAndContinue).to_string() primary=true pending=env.pending locale=l/>
+                <SubmitButton label=l.text(submit).to_string() primary=true pending=env.pending locale=l/>
             </form>
         </Layout>
     }

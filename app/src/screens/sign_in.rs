@@ -83,7 +83,7 @@ pub fn SignInScreen(env: PageEnv, state: SignInState) -> impl IntoView {
             <NoticeBanner notice=state.notice subject=None locale=l/>
             <LinkingBanner provider=state.federation.linking.clone() csrf=env.csrf.clone() locale=l/>
             <ErrorSummary errors=errors.clone() locale=l/>
-            <form class="form" method="post" action=SignIn::PATH novalidate>
+            <form class="form" method="post" action=SignIn::PATH novalidate hidden=state.local_hidden>
                 <CsrfField token=env.csrf.clone()/>
                 {identifier_input}
                 {ask_password.then(|| view! {
@@ -97,8 +97,16 @@ pub fn SignInScreen(env: PageEnv, state: SignInState) -> impl IntoView {
                         locale=l
                     />
                 })}
-                {(ask_password && state.forgot_password).then(|| view! {
-                    <p class="form-aside"><a href="/reset-password">{l.text(Msg::ForgotPassword)}</a></p>
+                {(ask_password && state.forgot_password).then(|| if state.forgot_ends_flow {
+                    // Posts the user flow's form (in the layout), which ends the flow at the app.
+                    view! {
+                        <p class="form-aside">
+                            <button type="submit" class="link-button" form="user-flow-form" name="action" value="forgot">{l.text(Msg::ForgotPassword)}</button>
+                        </p>
+                    }
+                    .into_any()
+                } else {
+                    view! { <p class="form-aside"><a href="/reset-password">{l.text(Msg::ForgotPassword)}</a></p> }.into_any()
                 })}
                 <SubmitButton label=l.text(primary.1).to_string() name=Some("method".to_string()) value=Some(primary.0.to_string()) primary=true pending=env.pending locale=l/>
                 {(offer_code && step != SignInStep::Identifier).then(|| view! {

@@ -177,7 +177,11 @@ async fn needed(
     bound: &[MfaFactorKind],
 ) -> Result<Level, AppError> {
     let state = ctx.state;
-    let policy_needs = match state.config.mfa.policy {
+    // A user flow (Azure AD B2C) may turn the second factor off, or make it mandatory.
+    let policy = crate::oidc::authorize::user_flow(state, flow.request.as_ref())
+        .and_then(|f| f.mfa)
+        .unwrap_or(state.config.mfa.policy);
+    let policy_needs = match policy {
         MfaPolicy::Off => false,
         MfaPolicy::Mandatory => true,
         _ => !bound.is_empty(),

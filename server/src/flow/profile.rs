@@ -21,6 +21,109 @@ pub const SCREEN: Screen = Screen {
     key: "continue",
     path: "/continue",
 };
+/// The screen of a profile-editing user flow.
+pub const EDIT_SCREEN: Screen = Screen {
+    key: "profile_edit",
+    path: "/profile-edit",
+};
+
+/// The fields a user flow collects (its `attributes`), or all configured ones.
+pub fn flow_fields<'a>(
+    state: &'a AppState,
+    req: Option<&crate::oidc::authorize::AuthRequest>,
+) -> Vec<&'a ProfileFieldConfig> {
+    let flow = crate::oidc::authorize::user_flow(state, req);
+    state
+        .config
+        .profile
+        .fields
+        .iter()
+        .filter(|f| {
+            flow.and_then(|fl| fl.attributes.as_ref())
+                .is_none_or(|a| a.contains(&f.name))
+        })
+        .collect()
+}
+
+/// Whether the flow's application still waits for the profile to be edited (a
+/// profile-editing user flow, before the user saved).
+pub fn edit_pending(state: &AppState, flow: &Flow) -> bool {
+    crate::oidc::authorize::user_flow(state, flow.request.as_ref())
+        .is_some_and(|f| f.kind == crate::config::UserFlowType::ProfileEdit)
+        && !flow.progress.profile_edited
+}
+
+/// The profile-editing flow's form: every field is checked as at sign-up; what is saved
+/// replaces the old values, then the application gets a fresh ID token.
+pub async fn edit(ctx: &Ctx<'_>, flow: &mut Flow, input: &[(String, String)]) -> StepResult {
+    let state = ctx.state;
+    if !edit_pending(state, flow) {
+        return Ok(Err(FormErrors::form(UiError::FormExpired)));
+    }
+    let Some((session, user)) = crate::oidc::authorize::current_session(state, ctx.headers).await?
+    else {
+        return Ok(Ok(Next::Redirect(super::sign_in::SCREEN.path.into())));
+    };
+    let fields = flow_fields(state, flow.request.as_ref());
+    let claims = match profile::validate(&fields, input) {
+        Ok(c) => c,
+        Err(e) => {
+            let mut errors = FormErrors::default();
+            errors.named.extend(e);
+            return Ok(Err(errors));
+        }
+    };
+    let mut merged = user.profile_claims();
+    // Cleared optional fields go; the rest is replaced.
+    for f in &fields {
+        merged.remove(&f.name);
+        if f.kind == app::api::ProfileKind::FullName {
+            for (part, _) in app::api::NAME_PARTS {
+                merged.remove(part);
+            }
+        }
+    }
+    merged.extend(claims);
+    state
+        .db
+        .set_profile(
+            &user.id,
+            &serde_json::Value::Object(merged).to_string(),
+            now(),
+        )
+        .await?;
+    tracing::info!(user = %session.user_id, "profile edited");
+    flow.progress.profile_edited = true;
+    save_progress(state, flow).await?;
+    Ok(Ok(Next::Redirect("/authorize/resume".into())))
+}
+
+/// `POST /flow/profile-edit`.
+pub async fn edit_form(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    let (parts, body) = req.into_parts();
+    let pairs = super::form_pairs(&state, body).await;
+    let csrf = super::pair(&pairs, "csrf").to_string();
+    let named: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| k != "csrf")
+        .take(64)
+        .map(|(k, v)| (k.clone(), v.chars().take(256).collect()))
+        .collect();
+    let outcome = super::run_form(
+        &state,
+        &parts,
+        &csrf,
+        EDIT_SCREEN,
+        Vec::new(),
+        named,
+        async |ctx, flow| edit(ctx, flow, &pairs).await,
+    )
+    .await;
+    super::redirect(outcome)
+}
 
 /// What the screen asks for.
 pub struct Wanted<'a> {
@@ -116,11 +219,12 @@ pub async fn wanted<'a>(state: &'a AppState, flow: &Flow) -> Result<Option<Wante
             user: Some(user),
         }));
     }
+    let collected = flow_fields(state, flow.request.as_ref());
     match &flow.progress.registration {
-        Some(reg) if reg.profile.is_none() && !fields.is_empty() => Ok(Some(Wanted {
+        Some(reg) if reg.profile.is_none() && !collected.is_empty() => Ok(Some(Wanted {
             username: false,
             identifiers: Vec::new(),
-            fields: fields.iter().collect(),
+            fields: collected,
             user: None,
         })),
         _ => Ok(None),

@@ -212,7 +212,9 @@ pub async fn advance(ctx: &Ctx<'_>, flow: &mut Flow) -> StepResult {
             values,
         }));
     }
-    if reg.profile.is_none() && !ctx.state.config.profile.fields.is_empty() {
+    if reg.profile.is_none()
+        && !super::profile::flow_fields(ctx.state, flow.request.as_ref()).is_empty()
+    {
         return Ok(Ok(Next::Continue));
     }
     let now = now();

@@ -86,8 +86,23 @@ pub async fn new_password(
     ctx.state.db.revoke_trusted_devices(&user.id).await?;
     let subjects = ctx.subjects(flow.progress.identifier.as_ref()).await?;
     crate::lockout::succeeded(&ctx.state.db, &subjects).await?;
+    // What the reset proved: the mailbox or the phone of the code (one factor).
+    let proof = match flow.progress.identifier.as_ref().map(|i| i.kind) {
+        Some(crate::config::IdentifierKind::Phone) => "sms",
+        _ => "email",
+    };
     flow.progress = Progress::default();
     save_progress(ctx.state, flow).await?;
     tracing::info!(user = %user.id, "password reset");
+    // A password-reset user flow (Azure AD B2C) ends signed in, as B2C's does; the second
+    // factor the policy asks for is still asked.
+    let flow_kind =
+        crate::oidc::authorize::user_flow(ctx.state, flow.request.as_ref()).map(|f| f.kind);
+    if flow_kind == Some(crate::config::UserFlowType::PasswordReset) {
+        let Some(user) = ctx.state.db.user_by_id(&user.id).await? else {
+            return Ok(Err(FormErrors::form(UiError::FormExpired)));
+        };
+        return super::finish_sign_in(ctx, flow, &user, proof).await;
+    }
     Ok(Ok(Next::PasswordChanged))
 }

@@ -61,6 +61,52 @@ pub struct AuthRequest {
     /// `login_hint`, the address it must be for).
     #[serde(default)]
     pub one_time_token: Option<String>,
+    /// The user flow (Azure AD B2C `p`), by its configured name.
+    #[serde(default)]
+    pub policy: Option<String>,
+    /// What the response carries.
+    #[serde(default)]
+    pub response_type: ResponseType,
+}
+
+/// `response_type`: a code (the default and the only one outside user flows), an ID token
+/// in the response (implicit), or both (hybrid), as Azure AD B2C apps ask.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseType {
+    #[default]
+    Code,
+    IdToken,
+    CodeIdToken,
+}
+
+impl ResponseType {
+    fn parse(value: &str) -> Option<ResponseType> {
+        let mut parts: Vec<&str> = value.split(' ').filter(|p| !p.is_empty()).collect();
+        parts.sort_unstable();
+        match parts.as_slice() {
+            ["code"] => Some(ResponseType::Code),
+            ["id_token"] => Some(ResponseType::IdToken),
+            ["code", "id_token"] => Some(ResponseType::CodeIdToken),
+            _ => None,
+        }
+    }
+
+    fn code(self) -> bool {
+        self != ResponseType::IdToken
+    }
+
+    fn id_token(self) -> bool {
+        self != ResponseType::Code
+    }
+}
+
+/// The user flow of a request, if it names one.
+pub fn user_flow<'s>(
+    state: &'s AppState,
+    req: Option<&AuthRequest>,
+) -> Option<&'s crate::config::UserFlowConfig> {
+    state.config.user_flow(req?.policy.as_deref()?)
 }
 
 /// The values of `first_screen` (Logto's names).
@@ -164,8 +210,27 @@ pub fn parse(state: &AppState, pairs: Vec<(String, String)>) -> Result<AuthReque
     if !redirect_uri::matches(&client.redirect_uris, redirect) {
         return Err(Rejection::Page(ErrorKind::InvalidRedirectUri, None));
     }
+    // A user flow the configuration does not have: the page names it, nothing goes back.
+    let policy = match get("p") {
+        Some(p) => match state.config.user_flow(p) {
+            Some(f) => Some(f.name.clone()),
+            None => {
+                return Err(Rejection::Page(
+                    ErrorKind::UnknownUserFlow,
+                    Some(truncate(p, 64).to_string()),
+                ))
+            }
+        },
+        None => None,
+    };
+    let response_type = get("response_type").and_then(ResponseType::parse);
+    // Tokens never travel in a query (OAuth 2.0 Multiple Response Types §5).
+    let tokens_in_response = response_type.is_some_and(ResponseType::id_token);
     let mode = match get("response_mode") {
-        None | Some("query") => Ok(ResponseMode::Query),
+        None if tokens_in_response => Ok(ResponseMode::Fragment),
+        None => Ok(ResponseMode::Query),
+        Some("query") if tokens_in_response => Err(()),
+        Some("query") => Ok(ResponseMode::Query),
         Some("fragment") => Ok(ResponseMode::Fragment),
         Some("form_post") => Ok(ResponseMode::FormPost),
         Some(_) => Err(()),
@@ -200,16 +265,27 @@ pub fn parse(state: &AppState, pairs: Vec<(String, String)>) -> Result<AuthReque
             "request_uri is not supported",
         ));
     }
-    match get("response_type") {
-        None => return Err(fail("invalid_request", "response_type is required")),
-        Some("code") => {}
-        Some(_) => {
+    let response_type = match (get("response_type"), response_type) {
+        (None, _) => return Err(fail("invalid_request", "response_type is required")),
+        (Some(_), Some(ResponseType::Code)) => ResponseType::Code,
+        // The implicit and hybrid responses are there for Azure AD B2C's apps: user flows
+        // only, and with a nonce (OpenID Connect Core §3.2.2.1).
+        (Some(_), Some(t)) if policy.is_some() => {
+            if get("nonce").is_none() {
+                return Err(fail(
+                    "invalid_request",
+                    "a nonce is required when the ID token comes in the response",
+                ));
+            }
+            t
+        }
+        (Some(_), _) => {
             return Err(fail(
                 "unsupported_response_type",
-                "only response_type=code is supported",
+                "response_type must be code (id_token and code id_token in user flows)",
             ))
         }
-    }
+    };
     let requested: Vec<&str> = get("scope").unwrap_or_default().split(' ').collect();
     if !requested.contains(&"openid") {
         return Err(fail("invalid_scope", "scope must include openid"));
@@ -254,7 +330,8 @@ pub fn parse(state: &AppState, pairs: Vec<(String, String)>) -> Result<AuthReque
             return Err(fail("invalid_request", "code_challenge is malformed"))
         }
         (Some(c), Some(_)) => Some(c.to_string()),
-        (None, None) if client.secret.is_none() => {
+        // Only a code needs PKCE: an implicit response carries no code to protect.
+        (None, None) if client.secret.is_none() && response_type.code() => {
             return Err(fail(
                 "invalid_request",
                 "PKCE with S256 is required for public clients",
@@ -316,6 +393,8 @@ pub fn parse(state: &AppState, pairs: Vec<(String, String)>) -> Result<AuthReque
         direct_sign_in,
         domain_hint,
         one_time_token,
+        policy,
+        response_type,
         first_screen,
         identifier_kinds,
         acr_values,
@@ -362,7 +441,8 @@ pub async fn authorize_post(
     handle(state, headers, pairs).await
 }
 
-async fn handle(state: AppState, headers: HeaderMap, pairs: Vec<(String, String)>) -> Response {
+/// Answers an authorization request given as its parameters.
+pub async fn handle(state: AppState, headers: HeaderMap, pairs: Vec<(String, String)>) -> Response {
     match start(&state, &headers, pairs).await {
         Ok(response) => response,
         Err(e) => render::internal_error(&state, &headers, e),
@@ -449,14 +529,20 @@ async fn start(
         });
     }
     let wants_screen = req.has_prompt("create") || req.has_prompt("select_account");
-    // A session that suffices, but the user has yet to allow the application.
-    let mut consent_first = None;
+    // A session that suffices, but a screen comes first: the profile a profile-editing user
+    // flow edits, or the consent the user has yet to give.
+    let mut screen_first = None;
     if let Some((s, _)) = &session {
         if session_ok && !wants_screen && !needs_step_up(s) {
-            if consent::missing(state, &req, &s.user_id).await?.is_empty() {
+            let editing = user_flow(state, Some(&req))
+                .is_some_and(|f| f.kind == crate::config::UserFlowType::ProfileEdit);
+            if editing {
+                screen_first = Some((s.sid.clone(), crate::flow::profile::EDIT_SCREEN.path));
+            } else if consent::missing(state, &req, &s.user_id).await?.is_empty() {
                 return complete(state, headers, &req, s).await;
+            } else {
+                screen_first = Some((s.sid.clone(), consent::SCREEN.path));
             }
-            consent_first = Some(s.sid.clone());
         }
     }
     let id = random_token();
@@ -473,12 +559,12 @@ async fn start(
         )
         .await?;
     let cookie = state.cookies.set(CookieName::Flow, &id, None);
-    if let Some(sid) = consent_first {
+    if let Some((sid, path)) = screen_first {
         state
             .db
             .set_interaction_session(&token_hash(&id), &sid)
             .await?;
-        return Ok(see_other(consent::SCREEN.path, &[cookie]));
+        return Ok(see_other(path, &[cookie]));
     }
     if let Some(token) = &req.one_time_token {
         let q = url::form_urlencoded::Serializer::new(String::new())
@@ -530,9 +616,17 @@ async fn start(
     Ok(see_other(screen, &[cookie]))
 }
 
-/// The screen a new flow starts on: `first_screen`, else `prompt=create`, else sign-in.
+/// The screen a new flow starts on: the user flow's, else `first_screen`, else
+/// `prompt=create`, else sign-in.
 fn first_screen_path(state: &AppState, req: &AuthRequest) -> &'static str {
+    use crate::config::UserFlowType as T;
     let x = &state.config.experience;
+    match user_flow(state, Some(req)).map(|f| f.kind) {
+        Some(T::SignUp) if x.registration_enabled() => return "/register",
+        Some(T::PasswordReset) if !x.forgot_password.is_empty() => return "/reset-password",
+        Some(T::SignIn | T::ProfileEdit | T::SignUp | T::PasswordReset) => return "/sign-in",
+        Some(T::SignUpSignIn) | None => {}
+    }
     let wanted = req
         .first_screen
         .or_else(|| req.has_prompt("create").then_some(FirstScreen::Register));
@@ -647,6 +741,11 @@ async fn resume_inner(state: &AppState, headers: &HeaderMap) -> Result<Response,
             None,
         ));
     }
+    let editing = user_flow(state, Some(&req))
+        .is_some_and(|f| f.kind == crate::config::UserFlowType::ProfileEdit);
+    if editing && !progress.profile_edited {
+        return Ok(see_other(crate::flow::profile::EDIT_SCREEN.path, &[]));
+    }
     if !progress.consented
         && !consent::missing(state, &req, &session.user_id)
             .await?
@@ -662,41 +761,76 @@ async fn resume_inner(state: &AppState, headers: &HeaderMap) -> Result<Response,
     Ok(response)
 }
 
-/// Issues an authorization code for `session` and sends it to the client.
+/// Issues the response for `session` (a code, an ID token, or both) and sends it to the
+/// client.
 pub async fn complete(
     state: &AppState,
     headers: &HeaderMap,
     req: &AuthRequest,
     session: &SessionRow,
 ) -> Result<Response, AppError> {
-    let code = random_token();
     let now = now();
-    state
-        .db
-        .insert_code(
-            &token_hash(&code),
-            &CodeRow {
-                grant_id: random_token(),
-                client_id: req.client_id.clone(),
-                user_id: session.user_id.clone(),
-                redirect_uri: req.redirect_uri.clone(),
-                scope: req.scope.join(" "),
-                nonce: req.nonce.clone(),
-                code_challenge: req.code_challenge.clone(),
-                sid: Some(session.sid.clone()),
+    let mut params = Vec::new();
+    let mut code_value = None;
+    if req.response_type.code() {
+        let code = random_token();
+        state
+            .db
+            .insert_code(
+                &token_hash(&code),
+                &CodeRow {
+                    grant_id: random_token(),
+                    client_id: req.client_id.clone(),
+                    user_id: session.user_id.clone(),
+                    redirect_uri: req.redirect_uri.clone(),
+                    scope: req.scope.join(" "),
+                    nonce: req.nonce.clone(),
+                    code_challenge: req.code_challenge.clone(),
+                    sid: Some(session.sid.clone()),
+                    auth_time: session.auth_time,
+                    amr: session.amr.clone(),
+                    expires_at: now + state.config.tokens.authorization_code_ttl_secs,
+                    used_at: None,
+                    policy: req.policy.clone(),
+                },
+            )
+            .await?;
+        params.push(("code".into(), code.clone()));
+        code_value = Some(code);
+    }
+    if req.response_type.id_token() {
+        let (Some(client), Some(user)) = (
+            state.client(&req.client_id),
+            state.db.user_by_id(&session.user_id).await?,
+        ) else {
+            return Ok(render::error_page(
+                state,
+                headers,
+                ErrorKind::UnknownClient,
+                None,
+            ));
+        };
+        let scopes: Vec<&str> = req.scope.iter().map(String::as_str).collect();
+        let token = crate::oidc::token::id_token(
+            state,
+            client,
+            &user,
+            &crate::oidc::token::IdTokenFacts {
+                sid: Some(&session.sid),
                 auth_time: session.auth_time,
-                amr: session.amr.clone(),
-                expires_at: now + state.config.tokens.authorization_code_ttl_secs,
-                used_at: None,
+                amr: &session.amr,
+                nonce: req.nonce.as_deref(),
+                scopes: &scopes,
+                hashes: code_value
+                    .iter()
+                    .map(|c| ("c_hash", crate::keys::half_hash(c)))
+                    .collect(),
+                policy: req.policy.as_deref(),
             },
-        )
-        .await?;
-    Ok(respond(
-        state,
-        headers,
-        &req.target(),
-        vec![("code".into(), code)],
-    ))
+        )?;
+        params.push(("id_token".into(), token));
+    }
+    Ok(respond(state, headers, &req.target(), params))
 }
 
 fn respond_error(

@@ -3,9 +3,9 @@
 use crate::keys::ALGORITHMS;
 use crate::oidc::SCOPES;
 use crate::state::AppState;
-use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::extract::{RawQuery, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 /// The provider metadata document.
@@ -44,12 +44,66 @@ pub fn metadata(state: &AppState) -> Value {
     })
 }
 
-/// `GET /.well-known/openid-configuration`.
-pub async fn configuration(State(state): State<AppState>) -> impl IntoResponse {
+/// `GET /.well-known/openid-configuration`, and with `?p=` a user flow's.
+pub async fn configuration(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let p = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "p")
+        .map(|(_, v)| v.into_owned());
+    if let Some(p) = p {
+        return flow_configuration(&state, None, &p);
+    }
     (
         [(header::CACHE_CONTROL, "public, max-age=300")],
         axum::Json(metadata(&state)),
     )
+        .into_response()
+}
+
+/// The metadata of user flow `policy` (Azure AD B2C): Sesame's, with the endpoints at the
+/// flow's addresses (the path form under `tenant`, else `?p=`), and the implicit and hybrid
+/// response types B2C apps use.
+pub fn flow_configuration(state: &AppState, tenant: Option<&str>, policy: &str) -> Response {
+    let Some(flow) = state.config.user_flow(policy) else {
+        return (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({ "error": "unknown_user_flow", "user_flow": policy })),
+        )
+            .into_response();
+    };
+    let name = &flow.name;
+    let at = |path: &str| match tenant {
+        Some(t) => state.url(&format!("/{t}/{name}{path}")),
+        None => {
+            let q = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("p", name)
+                .finish();
+            let base = match path {
+                "/oauth2/v2.0/authorize" => "/authorize",
+                "/oauth2/v2.0/token" => "/token",
+                "/oauth2/v2.0/logout" => "/logout",
+                _ => "/jwks",
+            };
+            state.url(&format!("{base}?{q}"))
+        }
+    };
+    let mut md = metadata(state);
+    md["authorization_endpoint"] = json!(at("/oauth2/v2.0/authorize"));
+    md["token_endpoint"] = json!(at("/oauth2/v2.0/token"));
+    md["end_session_endpoint"] = json!(at("/oauth2/v2.0/logout"));
+    md["jwks_uri"] = json!(at("/discovery/v2.0/keys"));
+    md["response_types_supported"] = json!(["code", "id_token", "code id_token"]);
+    let flow_claim = match state.config.b2c.flow_claim {
+        crate::config::FlowClaim::Tfp => "tfp",
+        crate::config::FlowClaim::Acr => "acr",
+    };
+    if let Some(claims) = md["claims_supported"].as_array_mut() {
+        claims.push(json!(flow_claim));
+    }
+    (
+        [(header::CACHE_CONTROL, "public, max-age=300")],
+        axum::Json(md),
+    )
+        .into_response()
 }
 
 /// `GET /jwks`.

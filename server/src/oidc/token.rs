@@ -249,6 +249,7 @@ async fn authorization_code(
         auth_time: row.auth_time,
         amr: &row.amr,
         nonce: row.nonce.as_deref(),
+        policy: row.policy.as_deref(),
     };
     issue(state, client, &user, &grant).await
 }
@@ -313,6 +314,7 @@ async fn refresh_token(
         auth_time: row.auth_time,
         amr: &row.amr,
         nonce: None,
+        policy: row.policy.as_deref(),
     };
     issue(state, client, &user, &grant).await
 }
@@ -328,6 +330,8 @@ struct Grant<'a> {
     auth_time: i64,
     amr: &'a str,
     nonce: Option<&'a str>,
+    /// The user flow (`p`) of the authorization.
+    policy: Option<&'a str>,
 }
 
 async fn issue<'a>(
@@ -355,6 +359,7 @@ async fn issue<'a>(
                 nonce: grant.nonce,
                 created_at: now,
                 expires_at,
+                policy: grant.policy,
             })
             .await
     };
@@ -391,33 +396,91 @@ async fn issue<'a>(
     if !scopes.contains(&"openid") {
         return Ok(Value::Object(body));
     }
+    let id_token = id_token(
+        state,
+        client,
+        user,
+        &IdTokenFacts {
+            sid: grant.sid,
+            auth_time: grant.auth_time,
+            amr: grant.amr,
+            nonce: grant.nonce,
+            scopes: &scopes,
+            hashes: vec![("at_hash", half_hash(&access))],
+            policy: grant.policy,
+        },
+    )?;
+    body.insert("id_token".into(), json!(id_token));
+    Ok(Value::Object(body))
+}
+
+/// What an ID token says beyond the user: how and when they authenticated, and for which
+/// request.
+pub struct IdTokenFacts<'a> {
+    pub sid: Option<&'a str>,
+    pub auth_time: i64,
+    pub amr: &'a str,
+    pub nonce: Option<&'a str>,
+    pub scopes: &'a [&'a str],
+    /// `at_hash` and `c_hash` of what is issued with it.
+    pub hashes: Vec<(&'static str, String)>,
+    /// The user flow (`p`): named in `tfp` or `acr`, and its claims released only.
+    pub policy: Option<&'a str>,
+}
+
+/// Signs an ID token for `user` and `client`.
+pub fn id_token(
+    state: &AppState,
+    client: &ClientConfig,
+    user: &UserRow,
+    f: &IdTokenFacts<'_>,
+) -> Result<String, AppError> {
+    let now = now();
+    let flow = f.policy.and_then(|p| state.config.user_flow(p));
     let mut claims = Map::new();
     claims.insert("iss".into(), json!(state.issuer));
     claims.insert("sub".into(), json!(user.id));
     claims.insert("aud".into(), json!(client.id));
     claims.insert("azp".into(), json!(client.id));
     claims.insert("iat".into(), json!(now));
-    claims.insert("exp".into(), json!(now + ttl.id_token_ttl_secs));
-    claims.insert("auth_time".into(), json!(grant.auth_time));
-    claims.insert("amr".into(), json!(amr_list(grant.amr)));
-    claims.insert("acr".into(), json!(crate::mfa::level(grant.amr).acr()));
-    claims.insert("at_hash".into(), json!(half_hash(&access)));
-    if let Some(sid) = grant.sid {
+    claims.insert(
+        "exp".into(),
+        json!(now + state.config.tokens.id_token_ttl_secs),
+    );
+    claims.insert("auth_time".into(), json!(f.auth_time));
+    claims.insert("amr".into(), json!(amr_list(f.amr)));
+    claims.insert("acr".into(), json!(crate::mfa::level(f.amr).acr()));
+    for (name, value) in &f.hashes {
+        claims.insert((*name).into(), json!(value));
+    }
+    if let Some(sid) = f.sid {
         claims.insert("sid".into(), json!(sid));
     }
-    if let Some(nonce) = grant.nonce {
+    if let Some(nonce) = f.nonce {
         claims.insert("nonce".into(), json!(nonce));
     }
-    // The token's own claims always win over user data of the same name.
-    for (name, value) in user_claims(user, &scopes) {
-        claims.entry(name).or_insert(value);
+    if let Some(flow) = flow {
+        // B2C names the flow in `tfp`, or in `acr` where the operator chose that.
+        let name = match state.config.b2c.flow_claim {
+            crate::config::FlowClaim::Tfp => "tfp",
+            crate::config::FlowClaim::Acr => "acr",
+        };
+        claims.insert(name.into(), json!(flow.name));
     }
-    let id_token = state
+    // The token's own claims always win over user data of the same name; a user flow
+    // releases only the claims it lists.
+    for (name, value) in user_claims(user, f.scopes) {
+        let released = flow
+            .and_then(|fl| fl.claims.as_ref())
+            .is_none_or(|list| list.contains(&name));
+        if released {
+            claims.entry(name).or_insert(value);
+        }
+    }
+    state
         .keys
         .sign(&client.id_token_signed_response_alg, "JWT", claims)
-        .map_err(AppError::from)?;
-    body.insert("id_token".into(), json!(id_token));
-    Ok(Value::Object(body))
+        .map_err(AppError::from)
 }
 
 /// The profile claims of `user` that `scopes` release (OpenID Connect Core §5.4).

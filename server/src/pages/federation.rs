@@ -16,9 +16,14 @@ use axum::response::{IntoResponse, Response};
 /// The providers a sign-in or sign-up screen offers, and a pending link.
 pub fn offered(state: &AppState, flow: &crate::flow::Flow) -> Federation {
     let c = &state.connectors;
+    // A user flow offers its own identity providers only.
+    let allowed = |id: &str| {
+        crate::oidc::authorize::user_flow(state, flow.request.as_ref()).is_none_or(|f| f.offers(id))
+    };
     Federation {
         providers: c
             .social()
+            .filter(|c| allowed(&c.id))
             .map(|c| ProviderButton {
                 id: c.id.clone(),
                 name: c.name.clone(),
