@@ -8,6 +8,8 @@ export const PHONE_URL = process.env.SESAME_E2E_PHONE_URL ?? "http://127.0.0.1:3
 // second factor is mandatory.
 export const MFA_URL = process.env.SESAME_E2E_MFA_URL ?? "http://localhost:3103";
 export const MANDATORY_URL = process.env.SESAME_E2E_MANDATORY_URL ?? "http://127.0.0.1:3104";
+// The Sesame with Azure AD B2C user flows.
+export const B2C_URL = process.env.SESAME_E2E_B2C_URL ?? "http://127.0.0.1:3105";
 // npm's oidc-provider, the upstream identity provider of the federation tests.
 export const UPSTREAM_URL = "http://127.0.0.1:3110";
 // npm samlify as a SAML identity provider (end2end/upstream/saml-idp.mjs).
@@ -130,6 +132,13 @@ export default defineConfig({
             command: "target/debug/sesame --config end2end/sesame-e2e-mfa-mandatory.toml",
             cwd: "..",
             url: `${MANDATORY_URL}/health`,
+            reuseExistingServer: true,
+            timeout: 60_000,
+          },
+          {
+            command: "target/debug/sesame --config end2end/sesame-e2e-b2c.toml",
+            cwd: "..",
+            url: `${B2C_URL}/health`,
             reuseExistingServer: true,
             timeout: 60_000,
           },

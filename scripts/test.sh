@@ -40,7 +40,7 @@ build_gallery
 
 step "End-to-end tests (Playwright, Chromium ${CHROMIUM:-/usr/bin/chromium})"
 (cd end2end && npm ci --silent --no-audit --no-fund)
-rm -rf target/e2e-data target/e2e-data-phone target/e2e-data-mfa target/e2e-data-mfa-mandatory
+rm -rf target/e2e-data target/e2e-data-phone target/e2e-data-mfa target/e2e-data-mfa-mandatory target/e2e-data-b2c
 (cd end2end && npx playwright test) 2>&1 | tee target/e2e.log
 e2e_passed=$(grep -Eo '^ +[0-9]+ passed' target/e2e.log | tail -1 | tr -dc '0-9')
 
