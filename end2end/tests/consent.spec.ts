@@ -3,6 +3,7 @@
 // scopes that asks only for the new ones.
 import { expect, test } from "@playwright/test";
 import * as client from "openid-client";
+import { BASE_URL } from "../playwright.config";
 import { register, uniqueName } from "./helpers";
 import { callbackServer, discover } from "./rp";
 
@@ -13,7 +14,7 @@ test("a third party's app asks, the user allows, denies, and is asked only for w
   const cb = await callbackServer();
   try {
     const config = await discover(CLIENT, SECRET);
-    const request = async (scope: string) => {
+    const request = async (scope: string, resource?: string) => {
       const verifier = client.randomPKCECodeVerifier();
       const state = client.randomState();
       const nonce = client.randomNonce();
@@ -24,6 +25,7 @@ test("a third party's app asks, the user allows, denies, and is asked only for w
         code_challenge_method: "S256",
         state,
         nonce,
+        ...(resource ? { resource } : {}),
       });
       return { url, verifier, state, nonce };
     };
@@ -69,16 +71,32 @@ test("a third party's app asks, the user allows, denies, and is asked only for w
     await page.waitForURL((u) => u.href.startsWith(cb.redirectUri));
     expect(new URL(page.url()).searchParams.get("code")).toBeTruthy();
 
-    // More than before: only the new scope is asked for.
-    const fourth = await request("openid email phone");
+    // More than before, and an API: only what is new is asked for, the API by name.
+    const fourth = await request("openid email phone notes:read", "https://api.notes.example");
     await page.goto(fourth.url.href);
     await expect(page).toHaveURL(/\/consent$/);
     await expect(page.getByText("asks for more than you allowed before")).toBeVisible();
     await expect(page.getByText("See your phone number")).toBeVisible();
+    await expect(page.getByText("On Notes API:")).toBeVisible();
+    await expect(page.getByText("Read your notes")).toBeVisible();
     await expect(page.getByText("See your email address")).toHaveCount(0);
     await page.getByRole("button", { name: "Allow" }).click();
     await page.waitForURL((u) => u.href.startsWith(cb.redirectUri));
-    expect(new URL(page.url()).searchParams.get("code")).toBeTruthy();
+    const forApi = await client.authorizationCodeGrant(config, new URL(page.url()), {
+      pkceCodeVerifier: fourth.verifier,
+      expectedState: fourth.state,
+      expectedNonce: fourth.nonce,
+    });
+    // The API checks the token at introspection: it is for the API.
+    const seen = await (
+      await page.request.post(`${BASE_URL}/introspect`, {
+        headers: { authorization: `Basic ${Buffer.from("notes-api:notes-api-introspection").toString("base64")}` },
+        form: { token: forApi.access_token },
+      })
+    ).json();
+    expect(seen.active).toBe(true);
+    expect(seen.aud).toEqual(["https://api.notes.example"]);
+    expect(seen.scope).toContain("notes:read");
   } finally {
     cb.close();
   }

@@ -377,6 +377,7 @@ mod tests {
             policy_uri: None,
             backchannel_logout_uri: None,
             frontchannel_logout_uri: None,
+            allowed_resources: None,
         });
         let brands = Brands::new(&config);
         assert_eq!(brands.for_client(Some("app")).name.as_deref(), Some("App"));

@@ -56,6 +56,35 @@ pub struct Config {
     pub connectors: Vec<crate::federation::ConnectorConfig>,
     /// Named user flows, as Azure AD B2C has them (`p=B2C_1_susi`; `docs/b2c.md`).
     pub user_flows: Vec<UserFlowConfig>,
+    /// APIs apps may get access tokens for (`resource`, RFC 8707), with their scopes.
+    pub resources: Vec<ResourceConfig>,
+}
+
+/// `[[resources]]`: an API that accepts Sesame's access tokens.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceConfig {
+    /// A short name: the API's user name at `/introspect`.
+    pub id: String,
+    /// The resource indicator apps send as `resource` (an absolute URI).
+    pub indicator: String,
+    /// Shown on the consent screen, by language (`en` is the fallback).
+    pub name: Translated,
+    /// The API's secret for `/introspect`; without it the API cannot introspect.
+    #[serde(default)]
+    pub secret: Option<Secret>,
+    /// The scopes of the API, each with what it lets an app do.
+    #[serde(default)]
+    pub scopes: Vec<ResourceScope>,
+}
+
+/// One scope of an API.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceScope {
+    pub name: String,
+    /// Shown on the consent screen, by language.
+    pub description: Translated,
 }
 
 /// `[b2c]`: how Azure AD B2C applications reach Sesame's user flows.
@@ -949,6 +978,9 @@ pub struct ClientConfig {
     /// and `sid`, when a session it was signed in with ends (Front-Channel Logout).
     #[serde(default)]
     pub frontchannel_logout_uri: Option<String>,
+    /// The APIs (`[[resources]]` ids) the application may get tokens for; all by default.
+    #[serde(default)]
+    pub allowed_resources: Option<Vec<String>>,
     /// Scopes the client may request.
     #[serde(default = "default_scopes")]
     pub allowed_scopes: Vec<String>,
@@ -1033,6 +1065,7 @@ impl Config {
             .map_err(|e| key("server.public_url", format!("not a URL: {e}")))?;
         crate::federation::Connectors::from_config(&self.connectors)?;
         self.validate_user_flows()?;
+        self.validate_resources()?;
         for (i, c) in self.connectors.iter().enumerate() {
             let Some(client) = &c.idp_initiated_client else {
                 continue;
@@ -1250,6 +1283,81 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    fn validate_resources(&self) -> Result<(), ConfigError> {
+        let mut ids = std::collections::HashSet::new();
+        let mut scopes: std::collections::HashSet<&str> = crate::oidc::SCOPES.into_iter().collect();
+        for (i, r) in self.resources.iter().enumerate() {
+            let key = |k: &str, message: String| ConfigError::Key {
+                key: format!("resources[{i}].{k}"),
+                message,
+            };
+            let id_ok = !r.id.is_empty()
+                && r.id.len() <= 64
+                && r.id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !id_ok || !ids.insert(r.id.as_str()) {
+                return Err(key("id", "1 to 64 of A-Z a-z 0-9 - _, unique".into()));
+            }
+            // RFC 8707 §2: an absolute URI without a fragment.
+            let indicator_ok = url::Url::parse(&r.indicator).is_ok_and(|u| u.fragment().is_none());
+            if !indicator_ok
+                || self.resources[..i]
+                    .iter()
+                    .any(|o| o.indicator == r.indicator)
+            {
+                return Err(key(
+                    "indicator",
+                    "an absolute URI without a fragment, unique".into(),
+                ));
+            }
+            if !r.name.contains_key("en") {
+                return Err(key("name", "give at least the English name (`en`)".into()));
+            }
+            if r.secret.as_ref().is_some_and(|s| s.0.chars().count() < 12) {
+                return Err(key("secret", "must be at least 12 characters".into()));
+            }
+            for sc in &r.scopes {
+                let ok = !sc.name.is_empty() && !sc.name.contains(char::is_whitespace);
+                if !ok || !scopes.insert(sc.name.as_str()) {
+                    return Err(key(
+                        "scopes",
+                        format!("`{}` must be a unique scope name without spaces", sc.name),
+                    ));
+                }
+                if !sc.description.contains_key("en") {
+                    return Err(key(
+                        "scopes",
+                        format!("`{}` needs an English description (`en`)", sc.name),
+                    ));
+                }
+            }
+        }
+        for (i, c) in self.clients.iter().enumerate() {
+            for r in c.allowed_resources.iter().flatten() {
+                if !ids.contains(r.as_str()) {
+                    return Err(ConfigError::Key {
+                        key: format!("clients[{i}].allowed_resources"),
+                        message: format!("`{r}` is not a [[resources]] id"),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The API of resource indicator `indicator`.
+    pub fn resource(&self, indicator: &str) -> Option<&ResourceConfig> {
+        self.resources.iter().find(|r| r.indicator == indicator)
+    }
+
+    /// The API a scope belongs to, if any.
+    pub fn resource_of_scope(&self, scope: &str) -> Option<&ResourceConfig> {
+        self.resources
+            .iter()
+            .find(|r| r.scopes.iter().any(|s| s.name == scope))
     }
 
     /// The user flow named `name` (without regard to case).
@@ -1590,6 +1698,7 @@ impl Config {
                 policy_uri: None,
                 backchannel_logout_uri: None,
                 frontchannel_logout_uri: None,
+                allowed_resources: None,
             });
         }
         clients
@@ -1692,6 +1801,22 @@ mod tests {
                 .expect_err(k)
                 .to_string();
             assert!(e.contains(&format!("clients[0].{k}")), "{e}");
+        }
+    }
+
+    #[test]
+    fn bad_resources_are_refused_naming_the_key() {
+        let api = "[[resources]]\nid = \"api\"\nindicator = \"https://api.example\"\nname = { en = \"API\" }\n";
+        assert!(load(api).is_ok());
+        for (text, key) in [
+            ("[[resources]]\nid = \"a b\"\nindicator = \"https://a.example\"\nname = { en = \"A\" }", "resources[0].id"),
+            ("[[resources]]\nid = \"a\"\nindicator = \"https://a.example#x\"\nname = { en = \"A\" }", "resources[0].indicator"),
+            ("[[resources]]\nid = \"a\"\nindicator = \"https://a.example\"\nname = { ja = \"A\" }", "resources[0].name"),
+            (&format!("{api}scopes = [{{ name = \"email\", description = {{ en = \"x\" }} }}]"), "resources[0].scopes"),
+            (&format!("{api}[[clients]]\nid = \"x\"\nredirect_uris = [\"https://a.example/cb\"]\nallowed_resources = [\"nope\"]"), "clients[0].allowed_resources"),
+        ] {
+            let e = load(text).expect_err(text).to_string();
+            assert!(e.contains(key), "{text}: {e}");
         }
     }
 

@@ -150,6 +150,8 @@ pub struct CodeRow {
     pub used_at: Option<i64>,
     /// The user flow (`p`) the authorization was made in.
     pub policy: Option<String>,
+    /// Space-separated resource indicators (the tokens' audience).
+    pub resources: Option<String>,
 }
 
 /// A stored access or refresh token.
@@ -168,6 +170,9 @@ pub struct TokenRow {
     pub used_at: Option<i64>,
     pub revoked_at: Option<i64>,
     pub policy: Option<String>,
+    /// Space-separated resource indicators: the token's audience.
+    pub resources: Option<String>,
+    pub created_at: i64,
 }
 
 /// A new token to store.
@@ -185,6 +190,7 @@ pub struct NewToken<'a> {
     pub created_at: i64,
     pub expires_at: i64,
     pub policy: Option<&'a str>,
+    pub resources: Option<&'a str>,
 }
 
 /// A stored signing key.
@@ -659,8 +665,8 @@ impl Db {
     pub async fn insert_code(&self, code_hash: &str, c: &CodeRow) -> Result<()> {
         sqlx::query(
             "INSERT INTO authorization_codes (code_hash, grant_id, client_id, user_id, redirect_uri, scope, \
-             nonce, code_challenge, sid, auth_time, amr, expires_at, used_at, policy) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $13)",
+             nonce, code_challenge, sid, auth_time, amr, expires_at, used_at, policy, resources) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $13, $14)",
         )
         .bind(code_hash)
         .bind(&c.grant_id)
@@ -675,6 +681,7 @@ impl Db {
         .bind(&c.amr)
         .bind(c.expires_at)
         .bind(&c.policy)
+        .bind(&c.resources)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -698,7 +705,7 @@ impl Db {
         .rows_affected();
         let row: Option<CodeRow> = sqlx::query_as(
             "SELECT grant_id, client_id, user_id, redirect_uri, scope, nonce, code_challenge, sid, \
-             auth_time, amr, expires_at, used_at, policy FROM authorization_codes WHERE code_hash = $1",
+             auth_time, amr, expires_at, used_at, policy, resources FROM authorization_codes WHERE code_hash = $1",
         )
         .bind(code_hash)
         .fetch_optional(&self.pool)
@@ -717,8 +724,8 @@ impl Db {
     pub async fn insert_token(&self, t: &NewToken<'_>) -> Result<()> {
         sqlx::query(
             "INSERT INTO tokens (token_hash, kind, grant_id, client_id, user_id, scope, sid, auth_time, amr, \
-             nonce, created_at, expires_at, used_at, revoked_at, policy) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, NULL, $13)",
+             nonce, created_at, expires_at, used_at, revoked_at, policy, resources) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, NULL, $13, $14)",
         )
         .bind(t.hash)
         .bind(t.kind)
@@ -733,6 +740,7 @@ impl Db {
         .bind(t.created_at)
         .bind(t.expires_at)
         .bind(t.policy)
+        .bind(t.resources)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -740,7 +748,7 @@ impl Db {
 
     const TOKEN_COLUMNS: &'static str =
         "kind, grant_id, client_id, user_id, scope, sid, auth_time, amr, nonce, \
-         expires_at, used_at, revoked_at, policy";
+         expires_at, used_at, revoked_at, policy, resources, created_at";
 
     /// A token by digest, whatever its state.
     pub async fn token(&self, hash: &str) -> Result<Option<TokenRow>> {

@@ -139,6 +139,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/authorize/resume", get(oidc::authorize::resume))
         .route("/token", post(oidc::token::token))
+        .route("/introspect", post(oidc::token::introspect))
         .route(
             "/userinfo",
             get(oidc::userinfo::userinfo_get).post(oidc::userinfo::userinfo_post),

@@ -12,7 +12,10 @@ const THIRD: &str = "third-party";
 const THIRD_SECRET: &str = "third-party-secret";
 const THIRD_REDIRECT: &str = "https://third.example/cb";
 
-async fn sesame() -> TestServer {
+/// A Sesame with the third party's application, edited by `edit`.
+async fn sesame_with(
+    edit: impl FnOnce(&mut server::config::Config) + Send + 'static,
+) -> TestServer {
     TestServer::start_with(|c| {
         c.clients.push(ClientConfig {
             id: THIRD.into(),
@@ -30,9 +33,15 @@ async fn sesame() -> TestServer {
             policy_uri: Some("https://third.example/privacy".into()),
             backchannel_logout_uri: None,
             frontchannel_logout_uri: None,
-        })
+            allowed_resources: None,
+        });
+        edit(c);
     })
     .await
+}
+
+async fn sesame() -> TestServer {
+    sesame_with(|_| {}).await
 }
 
 fn authorize_third(scope: &str, extra: &str) -> String {
@@ -206,25 +215,29 @@ async fn prompt_consent_asks_again_and_prompt_none_cannot_skip_it() {
         .starts_with(PUBLIC_REDIRECT));
 }
 
+/// Follows the resumed authorization back to the third party and redeems its code.
+async fn tokens_for_third(s: &mut TestServer) -> serde_json::Value {
+    let done = s.get("/authorize/resume").await;
+    let code = query_param(&back_to_app(&done), "code").expect("code");
+    s.post_backchannel(
+        "/token",
+        Some((THIRD, THIRD_SECRET)),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", THIRD_REDIRECT),
+        ],
+    )
+    .await
+    .json()
+}
+
 #[tokio::test]
 async fn withdrawing_consent_stops_the_tokens_and_asks_again() {
     let mut s = sesame().await;
     sign_up(&mut s, "gina").await;
     answer(&mut s, "allow").await;
-    let done = s.get("/authorize/resume").await;
-    let code = query_param(&back_to_app(&done), "code").expect("code");
-    let tokens = s
-        .post_backchannel(
-            "/token",
-            Some((THIRD, THIRD_SECRET)),
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", THIRD_REDIRECT),
-            ],
-        )
-        .await
-        .json();
+    let tokens = tokens_for_third(&mut s).await;
     let access = tokens["access_token"].as_str().expect("access token");
     assert_eq!(s.userinfo(access).await.status, axum::http::StatusCode::OK);
     let user = s
@@ -263,4 +276,117 @@ async fn another_account_can_answer_instead() {
     assert_eq!(resumed.location().as_deref(), Some("/consent"));
     let page = s.get("/consent").await;
     assert!(page.body.contains("Signed in as henry"), "{}", page.body);
+}
+
+const API: &str = "https://api.notes.example";
+
+async fn sesame_with_api() -> TestServer {
+    let text = r#"
+[[resources]]
+id = "notes-api"
+indicator = "https://api.notes.example"
+name = { en = "Notes API", ja = "メモ API" }
+secret = "notes-api-secret"
+scopes = [{ name = "notes:read", description = { en = "Read your notes", ja = "メモを読む" } }]
+
+[[resources]]
+id = "other-api"
+indicator = "https://api.other.example"
+name = { en = "Other API" }
+secret = "other-api-secret"
+"#;
+    let extra = server::config::Config::from_table(text.parse().expect("toml")).expect("config");
+    sesame_with(move |c| c.resources = extra.resources).await
+}
+
+/// Asks introspection about `token` as the API or client `id`.
+async fn introspect(s: &mut TestServer, id: &str, secret: &str, token: &str) -> serde_json::Value {
+    s.post_backchannel("/introspect", Some((id, secret)), &[("token", token)])
+        .await
+        .json()
+}
+
+#[tokio::test]
+async fn apis_are_asked_for_by_name_and_see_their_tokens_at_introspection() {
+    let mut s = sesame_with_api().await;
+    let unknown = s
+        .get(&authorize_third(
+            "openid",
+            "&resource=https%3A%2F%2Funknown.example",
+        ))
+        .await;
+    assert_eq!(
+        query_param(&back_to_app(&unknown), "error").as_deref(),
+        Some("invalid_target")
+    );
+    let start = s
+        .get(&authorize_third(
+            "openid notes:read",
+            &format!("&resource={}", urlencode(API)),
+        ))
+        .await;
+    assert_eq!(start.location().as_deref(), Some("/sign-in"));
+    s.register("tess", "correct horse battery").await;
+    assert_eq!(
+        s.get("/authorize/resume").await.location().as_deref(),
+        Some("/consent")
+    );
+    let page = s.get("/consent").await;
+    assert!(page.body.contains("On Notes API:"), "{}", page.body);
+    assert!(page.body.contains("Read your notes"), "{}", page.body);
+    answer(&mut s, "allow").await;
+    let tokens = tokens_for_third(&mut s).await;
+    assert!(tokens["scope"]
+        .as_str()
+        .expect("scope")
+        .contains("notes:read"));
+    let access = tokens["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_string();
+
+    // The API sees its token; another API does not; the app sees its own.
+    let seen = introspect(&mut s, "notes-api", "notes-api-secret", &access).await;
+    assert_eq!(seen["active"], true, "{seen}");
+    assert_eq!(seen["aud"], serde_json::json!([API]));
+    assert_eq!(seen["client_id"], THIRD);
+    assert!(seen["scope"]
+        .as_str()
+        .expect("scope")
+        .contains("notes:read"));
+    let other = introspect(&mut s, "other-api", "other-api-secret", &access).await;
+    assert_eq!(other, serde_json::json!({ "active": false }));
+    let own = introspect(&mut s, THIRD, THIRD_SECRET, &access).await;
+    assert_eq!(own["active"], true);
+    let wrong_secret = s
+        .post_backchannel(
+            "/introspect",
+            Some(("notes-api", "not-the-secret")),
+            &[("token", &access)],
+        )
+        .await;
+    assert_eq!(wrong_secret.status, axum::http::StatusCode::UNAUTHORIZED);
+    // Asked once: the same request goes straight through.
+    let again = s
+        .get(&authorize_third(
+            "openid notes:read",
+            &format!("&resource={}", urlencode(API)),
+        ))
+        .await;
+    assert!(back_to_app(&again).contains("code="));
+    // Withdrawn: the token is no longer active for the API either.
+    let user = s
+        .state
+        .db
+        .user_by_username("tess")
+        .await
+        .unwrap()
+        .expect("user");
+    s.state
+        .db
+        .revoke_consent(&user.id, THIRD, server::crypto::now())
+        .await
+        .unwrap();
+    let gone = introspect(&mut s, "notes-api", "notes-api-secret", &access).await;
+    assert_eq!(gone["active"], false);
 }

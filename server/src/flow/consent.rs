@@ -1,7 +1,8 @@
 //! Consent: an application that is not the operator's own (or any application that asks with
 //! `prompt=consent`) gets what it asks for only once the signed-in user allows it. What was
 //! allowed is stored per user and application and reused; a later request for more asks only
-//! for the rest. Denying ends the flow with `access_denied` at the application.
+//! for the rest. Denying ends the flow with `access_denied` at the application. Choosing an
+//! organization for organization scopes joins this screen with organizations.
 
 use super::{save_progress, Ctx, Flow, Next, Refusal, Screen, StepResult};
 use crate::crypto::now;
@@ -9,7 +10,7 @@ use crate::error::AppError;
 use crate::oidc::authorize::{current_session, AuthRequest};
 use crate::state::AppState;
 use crate::web::CookieName;
-use app::api::{ConsentItem, FormErrors, UiError};
+use app::api::{ConsentItem, ConsentResource, FormErrors, UiError};
 use app::i18n::{Locale, Msg};
 
 /// The consent screen.
@@ -18,28 +19,100 @@ pub const SCREEN: Screen = Screen {
     path: "/consent",
 };
 
-/// The scopes of `req` the user must still allow, in the request's order: empty when the
-/// application may go on. `prompt=consent` asks for everything again.
+/// What the user must still allow an application: scopes (OpenID Connect and APIs') and
+/// APIs, in the request's order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Missing {
+    pub scopes: Vec<String>,
+    pub resources: Vec<String>,
+}
+
+impl Missing {
+    /// Whether the application may go on.
+    pub fn is_empty(&self) -> bool {
+        self.scopes.is_empty() && self.resources.is_empty()
+    }
+}
+
+/// What of `req` the user must still allow: nothing for the operator's own applications
+/// (unless they ask with `prompt=consent`, which asks for everything again).
 pub async fn missing(
     state: &AppState,
     req: &AuthRequest,
     user_id: &str,
-) -> Result<Vec<String>, AppError> {
+) -> Result<Missing, AppError> {
     let Some(client) = state.client(&req.client_id) else {
-        return Ok(Vec::new());
+        return Ok(Missing::default());
     };
     let forced = req.has_prompt("consent");
     if client.first_party && !forced {
-        return Ok(Vec::new());
+        return Ok(Missing::default());
     }
     let granted = state.db.consent(user_id, &req.client_id).await?;
-    let had = granted.as_ref().map(|g| g.scope_list()).unwrap_or_default();
-    Ok(req
-        .scope
+    let scopes = granted.as_ref().map(|g| g.scope_list()).unwrap_or_default();
+    let resources = granted
+        .as_ref()
+        .map(|g| g.resource_list())
+        .unwrap_or_default();
+    Ok(Missing {
+        scopes: req
+            .scope
+            .iter()
+            .filter(|s| forced || !scopes.contains(&s.as_str()))
+            .cloned()
+            .collect(),
+        resources: req
+            .resources
+            .iter()
+            .filter(|r| forced || !resources.contains(&r.as_str()))
+            .cloned()
+            .collect(),
+    })
+}
+
+/// The consent screen's lists: OpenID Connect scopes, then each API with its scopes.
+pub fn screen_items(
+    state: &AppState,
+    req: &AuthRequest,
+    missing: &Missing,
+    locale: Locale,
+) -> (Vec<ConsentItem>, Vec<ConsentResource>) {
+    let items = missing
+        .scopes
         .iter()
-        .filter(|s| forced || !had.contains(&s.as_str()))
+        .filter(|s| state.config.resource_of_scope(s).is_none())
+        .map(|s| describe(s, locale))
+        .collect();
+    let resources = req
+        .resources
+        .iter()
+        .filter_map(|r| state.config.resource(r))
+        .filter_map(|api| {
+            let items: Vec<ConsentItem> = api
+                .scopes
+                .iter()
+                .filter(|sc| missing.scopes.contains(&sc.name))
+                .map(|sc| ConsentItem {
+                    scope: sc.name.clone(),
+                    description: translated(&sc.description, locale),
+                })
+                .collect();
+            (!items.is_empty() || missing.resources.contains(&api.indicator)).then(|| {
+                ConsentResource {
+                    name: translated(&api.name, locale),
+                    items,
+                }
+            })
+        })
+        .collect();
+    (items, resources)
+}
+
+fn translated(t: &crate::config::Translated, locale: Locale) -> String {
+    t.get(locale.tag())
+        .or_else(|| t.get("en"))
         .cloned()
-        .collect())
+        .unwrap_or_default()
 }
 
 /// Whether the user allowed the application anything before.
@@ -81,7 +154,13 @@ pub async fn answer(ctx: &Ctx<'_>, flow: &mut Flow, action: &str) -> StepResult 
         "allow" => {
             state
                 .db
-                .grant_consent(&session.user_id, &req.client_id, &req.scope, &[], now())
+                .grant_consent(
+                    &session.user_id,
+                    &req.client_id,
+                    &req.scope,
+                    &req.resources,
+                    now(),
+                )
                 .await?;
             tracing::info!(user = %session.user_id, client = %req.client_id, scopes = %req.scope.join(" "), "consent given");
             flow.progress.consented = true;

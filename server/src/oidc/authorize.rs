@@ -67,6 +67,9 @@ pub struct AuthRequest {
     /// What the response carries.
     #[serde(default)]
     pub response_type: ResponseType,
+    /// The APIs (resource indicators) the access tokens are for.
+    #[serde(default)]
+    pub resources: Vec<String>,
 }
 
 /// `response_type`: a code (the default and the only one outside user flows), an ID token
@@ -188,7 +191,15 @@ pub fn parse(state: &AppState, pairs: Vec<(String, String)>) -> Result<AuthReque
     // trusted to answer to, so it gets the error page; other repeats go back to the client.
     let mut params: HashMap<String, String> = HashMap::new();
     let mut repeated: Option<String> = None;
+    // `resource` is the one parameter that may repeat (RFC 8707 §2).
+    let mut resources: Vec<String> = Vec::new();
     for (k, v) in pairs {
+        if k == "resource" {
+            if !v.is_empty() && resources.len() < 16 {
+                resources.push(v);
+            }
+            continue;
+        }
         if params.insert(k.clone(), v).is_some() {
             if k == "client_id" || k == "redirect_uri" {
                 return Err(Rejection::Page(ErrorKind::DuplicateParameter, Some(k)));
@@ -296,6 +307,26 @@ pub fn parse(state: &AppState, pairs: Vec<(String, String)>) -> Result<AuthReque
             scope.push(s.to_string());
         }
     }
+    // APIs: each must be configured and allowed for the client; their scopes come along
+    // when the request names them.
+    resources.sort();
+    resources.dedup();
+    for r in &resources {
+        let allowed = state.config.resource(r).filter(|api| {
+            client
+                .allowed_resources
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&api.id))
+        });
+        let Some(api) = allowed else {
+            return Err(fail("invalid_target", "unknown or not allowed resource"));
+        };
+        for sc in &api.scopes {
+            if requested.contains(&sc.name.as_str()) && !scope.contains(&sc.name) {
+                scope.push(sc.name.clone());
+            }
+        }
+    }
     if !scope.iter().any(|s| s == "openid") {
         return Err(fail("invalid_scope", "this client may not request openid"));
     }
@@ -395,6 +426,7 @@ pub fn parse(state: &AppState, pairs: Vec<(String, String)>) -> Result<AuthReque
         one_time_token,
         policy,
         response_type,
+        resources,
         first_screen,
         identifier_kinds,
         acr_values,
@@ -792,6 +824,7 @@ pub async fn complete(
                     expires_at: now + state.config.tokens.authorization_code_ttl_secs,
                     used_at: None,
                     policy: req.policy.clone(),
+                    resources: (!req.resources.is_empty()).then(|| req.resources.join(" ")),
                 },
             )
             .await?;

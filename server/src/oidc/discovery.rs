@@ -18,6 +18,8 @@ pub fn metadata(state: &AppState) -> Value {
         "userinfo_endpoint": url("/userinfo"),
         "jwks_uri": url("/jwks"),
         "end_session_endpoint": url("/logout"),
+        "introspection_endpoint": url("/introspect"),
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "backchannel_logout_supported": true,
         "backchannel_logout_session_supported": true,
         "frontchannel_logout_supported": true,

@@ -119,6 +119,30 @@ pub fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
     name.eq_ignore_ascii_case(scheme).then(|| rest.trim())
 }
 
+/// The id and secret of an `Authorization: Basic` header, each form-urlencoded as RFC 6749
+/// §2.3.1 has them; `Err` when the header is there but broken.
+fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, TokenError> {
+    let Some(b64) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| strip_scheme(v, "Basic"))
+    else {
+        return Ok(None);
+    };
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .map_err(|_| TokenError::InvalidClient)?;
+    let text = String::from_utf8(decoded).map_err(|_| TokenError::InvalidClient)?;
+    let (id, secret) = text.split_once(':').ok_or(TokenError::InvalidClient)?;
+    let decode = |s: &str| {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    Ok(Some((decode(id), decode(secret))))
+}
+
 /// Identifies and authenticates the client: `client_secret_basic`, `client_secret_post`, or
 /// `none` for public clients. Exactly one method may be used.
 fn authenticate<'a>(
@@ -126,33 +150,17 @@ fn authenticate<'a>(
     headers: &HeaderMap,
     params: &HashMap<String, String>,
 ) -> Result<&'a ClientConfig, TokenError> {
-    let basic = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| strip_scheme(v, "Basic"));
-    let (id, secret) = match (basic, params.get("client_secret")) {
+    let (id, secret) = match (basic_credentials(headers)?, params.get("client_secret")) {
         (Some(_), Some(_)) => {
             return Err(TokenError::InvalidRequest(
                 "use one client authentication method",
             ))
         }
-        (Some(b64), None) => {
-            let decoded = base64::engine::general_purpose::STANDARD
-                .decode(b64.trim())
-                .map_err(|_| TokenError::InvalidClient)?;
-            let text = String::from_utf8(decoded).map_err(|_| TokenError::InvalidClient)?;
-            let (id, secret) = text.split_once(':').ok_or(TokenError::InvalidClient)?;
-            // RFC 6749 §2.3.1: both parts are form-urlencoded.
-            let decode = |s: &str| {
-                url::form_urlencoded::parse(format!("x={s}").as_bytes())
-                    .next()
-                    .map(|(_, v)| v.into_owned())
-                    .unwrap_or_default()
-            };
-            if params.get("client_id").is_some_and(|c| *c != decode(id)) {
+        (Some((id, secret)), None) => {
+            if params.get("client_id").is_some_and(|c| *c != id) {
                 return Err(TokenError::InvalidClient);
             }
-            (decode(id), Some(decode(secret)))
+            (id, Some(secret))
         }
         (None, secret) => (
             params
@@ -168,6 +176,97 @@ fn authenticate<'a>(
         (None, None) => Ok(client),
         _ => Err(TokenError::InvalidClient),
     }
+}
+
+/// Who asks at `/introspect`.
+enum Introspector<'a> {
+    /// An API: it sees the tokens issued for it.
+    Resource(&'a crate::config::ResourceConfig),
+    /// A confidential application: it sees its own tokens.
+    Client(&'a ClientConfig),
+}
+
+/// `POST /introspect` (RFC 7662): whether a token is active, and what it is for. APIs
+/// (`[[resources]]` with a secret) authenticate with Basic; applications with their client
+/// credentials. A token the caller may not see is answered as inactive.
+pub async fn introspect(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match introspection(&state, &headers, &body).await {
+        Ok(body) => (StatusCode::OK, no_store(), axum::Json(body)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn introspection(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Value, TokenError> {
+    let params = form(body)?;
+    let resource = basic_credentials(headers)?.and_then(|(id, secret)| {
+        state.config.resources.iter().find(|r| {
+            r.id == id
+                && r.secret
+                    .as_ref()
+                    .is_some_and(|s| crypto::ct_eq(&s.0, &secret))
+        })
+    });
+    let who = match resource {
+        Some(r) => Introspector::Resource(r),
+        None => {
+            let client = authenticate(state, headers, &params)?;
+            if client.secret.is_none() {
+                return Err(TokenError::InvalidClient);
+            }
+            Introspector::Client(client)
+        }
+    };
+    let token = params
+        .get("token")
+        .ok_or(TokenError::InvalidRequest("token is required"))?;
+    let inactive = Ok(json!({ "active": false }));
+    let Some(row) = state.db.token(&token_hash(token)).await? else {
+        return inactive;
+    };
+    let now = now();
+    let live = row.revoked_at.is_none()
+        && row.expires_at > now
+        && !(row.kind == "refresh" && row.used_at.is_some());
+    let audience: Vec<&str> = row
+        .resources
+        .as_deref()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let visible = match &who {
+        Introspector::Resource(r) => audience.contains(&r.indicator.as_str()),
+        Introspector::Client(c) => c.id == row.client_id,
+    };
+    let user_ok = state
+        .db
+        .user_by_id(&row.user_id)
+        .await?
+        .is_some_and(|u| u.suspended_at.is_none());
+    if !(live && visible && user_ok) {
+        return inactive;
+    }
+    let mut body = json!({
+        "active": true,
+        "scope": row.scope,
+        "client_id": row.client_id,
+        "sub": row.user_id,
+        "iss": state.issuer,
+        "exp": row.expires_at,
+        "iat": row.created_at,
+        "token_type": if row.kind == "access" { "Bearer" } else { "refresh_token" },
+    });
+    if !audience.is_empty() {
+        body["aud"] = json!(audience);
+    }
+    Ok(body)
 }
 
 async fn exchange(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Value, TokenError> {
@@ -250,6 +349,7 @@ async fn authorization_code(
         amr: &row.amr,
         nonce: row.nonce.as_deref(),
         policy: row.policy.as_deref(),
+        resources: row.resources.as_deref(),
     };
     issue(state, client, &user, &grant).await
 }
@@ -315,6 +415,7 @@ async fn refresh_token(
         amr: &row.amr,
         nonce: None,
         policy: row.policy.as_deref(),
+        resources: row.resources.as_deref(),
     };
     issue(state, client, &user, &grant).await
 }
@@ -332,6 +433,8 @@ struct Grant<'a> {
     nonce: Option<&'a str>,
     /// The user flow (`p`) of the authorization.
     policy: Option<&'a str>,
+    /// The APIs the access tokens are for (space-separated).
+    resources: Option<&'a str>,
 }
 
 async fn issue<'a>(
@@ -360,6 +463,7 @@ async fn issue<'a>(
                 created_at: now,
                 expires_at,
                 policy: grant.policy,
+                resources: grant.resources,
             })
             .await
     };

@@ -1,7 +1,7 @@
 //! The consent screen's page.
 
 use super::{or_error, render_flow};
-use crate::flow::consent::{self, describe};
+use crate::flow::consent;
 use crate::flow::{client_info, load_flow};
 use crate::oidc::authorize::{current_session, see_other};
 use crate::render;
@@ -27,13 +27,18 @@ pub async fn consent(State(state): State<AppState>, headers: HeaderMap) -> Respo
         if wanted.is_empty() || flow.progress.consented {
             return Ok(see_other("/authorize/resume", &[]));
         }
-        let locale = render::locale(&state, &headers, req.ui_locales.as_deref());
+        let locale = render::within_flow(
+            &state,
+            req.policy.as_deref(),
+            render::locale(&state, &headers, req.ui_locales.as_deref()),
+        );
         let client = state.client(&req.client_id);
+        let (items, resources) = consent::screen_items(&state, &req, &wanted, locale);
         let screen = Screen::Consent(ConsentState {
             client: client_info(&state, Some(&req)),
             user: user.label(),
-            items: wanted.iter().map(|s| describe(s, locale)).collect(),
-            resources: Vec::new(),
+            items,
+            resources,
             extending: !req.has_prompt("consent")
                 && consent::extending(&state, &req, &session.user_id).await?,
             tos_uri: client.and_then(|c| c.tos_uri.clone()),
