@@ -1,7 +1,7 @@
 // Azure AD B2C user flows, with openid-client (npm) as an app written for B2C: it discovers
 // each flow at B2C's address (/{tenant}/{policy}/v2.0/.well-known/openid-configuration) and
 // signs in through it. Sign-up-and-sign-in (with the code and with an ID token in the
-// response), the AADB2C90118 round trip into the password-reset flow and back, cancel
+// response), the AADB2C90118 round trip into the password-reset flow and back, sign-up only, cancel
 // (AADB2C90091), sign-in only, and profile editing with a fresh ID token.
 import { expect, test, type Page, type TestInfo } from "@playwright/test";
 import * as client from "openid-client";
@@ -127,7 +127,7 @@ test("sign-up-and-sign-in, forgot password into the reset flow and back, profile
   }
 });
 
-test("cancel ends the flow with AADB2C90091; an ID token can come in the response", async ({ page }, info) => {
+test("sign-up only, cancel ends the flow with AADB2C90091; an ID token can come in the response", async ({ page }, info) => {
   const cb = await callbackServer();
   try {
     const signup = await flow("B2C_1_signup");
@@ -138,6 +138,18 @@ test("cancel ends the flow with AADB2C90091; an ID token can come in the respons
     const cancelled = await back(page, cb.redirectUri);
     expect(cancelled.searchParams.get("error")).toBe("access_denied");
     expect(cancelled.searchParams.get("error_description")).toMatch(/^AADB2C90091/);
+
+    // The sign-up flow to the end: a new account, the flow named in its ID token.
+    const again = await start(signup, cb.redirectUri);
+    await page.goto(again.url.href);
+    await expect(page).toHaveURL(/\/register$/);
+    await register(page, info, uniqueName("newb", info));
+    await expect(page).toHaveURL(/\/continue$/);
+    await page.getByRole("button", { name: "Save and continue" }).click();
+    const signedUp = await redeem(signup, again, await back(page, cb.redirectUri));
+    expect(signedUp.claims()!.tfp).toBe("B2C_1_signup");
+    // A new browser for the next account.
+    await page.context().clearCookies();
 
     // response_type=id_token, in the fragment, as B2C's single-page apps ask.
     const discoveryUrl = new URL(`${B2C_URL}/${TENANT}/B2C_1_susi/v2.0/.well-known/openid-configuration`);
