@@ -1,7 +1,9 @@
 //! What the server hands each screen, and the errors the screens can show. Shared by the
 //! server (which builds these values from the flow state) and the browser (islands, gallery).
 
+mod account;
 mod mfa;
+pub use account::*;
 pub use mfa::*;
 
 use crate::i18n::{Locale, Msg};
@@ -320,6 +322,26 @@ pub enum UiError {
     TooManyAttempts,
     #[error("busy")]
     Busy,
+    #[error("security verification required")]
+    VerificationRequired,
+    #[error("the last way to sign in")]
+    LastSignInMethod,
+    #[error("a second factor is required")]
+    FactorRequired,
+    #[error("read only")]
+    ReadOnly,
+    #[error("identity linked to another account")]
+    IdentityTaken,
+    #[error("the last admin")]
+    LastAdmin,
+    #[error("admins only")]
+    NotAdmin,
+    #[error("already a member")]
+    AlreadyMember,
+    #[error("invitation used, revoked or expired")]
+    InvitationSpent,
+    #[error("the current address")]
+    SameAddress,
     #[error("internal error")]
     Internal,
 }
@@ -390,6 +412,16 @@ impl UiError {
             UiError::FormExpired => t(Msg::ErrFormExpired),
             UiError::TooManyAttempts => t(Msg::ErrTooManyAttempts),
             UiError::Busy => t(Msg::ErrBusy),
+            UiError::VerificationRequired => t(Msg::ErrVerificationRequired),
+            UiError::LastSignInMethod => t(Msg::ErrLastSignInMethod),
+            UiError::FactorRequired => t(Msg::ErrFactorRequired),
+            UiError::ReadOnly => t(Msg::ErrReadOnly),
+            UiError::IdentityTaken => t(Msg::ErrIdentityTaken),
+            UiError::LastAdmin => t(Msg::ErrLastAdmin),
+            UiError::NotAdmin => t(Msg::ErrNotAdmin),
+            UiError::AlreadyMember => t(Msg::ErrAlreadyMember),
+            UiError::InvitationSpent => t(Msg::ErrInvitationSpent),
+            UiError::SameAddress => t(Msg::ErrSameAddress),
             UiError::Internal => t(Msg::ErrInternal),
         }
     }
@@ -808,6 +840,8 @@ pub enum Notice {
     PasswordChanged,
     /// A code is on its way.
     CodeSent,
+    /// A change in the account center.
+    Account(AccountNotice),
 }
 
 /// Links to the operator's terms, shown where users agree to them.
@@ -972,6 +1006,10 @@ pub enum CodePurpose {
     Mfa,
     /// An address the account is missing, given before the session starts.
     Continue,
+    /// The security verification before a sensitive account change.
+    Verification,
+    /// A new email address or phone number in the account center.
+    NewAddress,
 }
 
 /// The screen where the user enters the code sent to them.
@@ -1018,6 +1056,8 @@ pub enum NoticeKind {
     NoAccount,
     /// Agreement to the terms is needed to continue (manual policy).
     TermsUpdate,
+    /// The user deleted their account.
+    AccountDeleted,
 }
 
 /// A notice page.
@@ -1353,6 +1393,8 @@ pub enum Screen {
     Link(LinkState),
     Consent(ConsentState),
     MagicLink(MagicLinkState),
+    Account(AccountState),
+    Invitation(InvitationState),
 }
 
 impl Screen {
@@ -1369,6 +1411,7 @@ impl Screen {
                 NoticeKind::Suspended => Msg::SuspendedTitle,
                 NoticeKind::NoAccount => Msg::NoAccountTitle,
                 NoticeKind::TermsUpdate => Msg::TermsTitle,
+                NoticeKind::AccountDeleted => Msg::AccountDeletedTitle,
             },
             Screen::Continue(s) if s.editing => Msg::ProfileEditTitle,
             Screen::Continue(_) => Msg::ContinueProfileTitle,
@@ -1399,6 +1442,8 @@ impl Screen {
                 MagicStep::Landing => Msg::MagicLandingTitle,
                 MagicStep::Spent => Msg::LinkSpentTitle,
             },
+            Screen::Account(a) => a.title(),
+            Screen::Invitation(_) => Msg::OrgInvitationTitle,
         })
     }
 

@@ -1,6 +1,7 @@
 //! One module per screen: the view (a pure function of its state) and, for screens with a
 //! form, the server function the form posts to.
 
+pub mod account;
 pub mod consent;
 pub mod demo;
 pub mod error;
@@ -10,6 +11,7 @@ pub mod home;
 pub mod magic_link;
 pub mod mfa;
 pub mod notice;
+pub mod organization;
 pub mod outbox;
 pub mod profile;
 pub mod register;
@@ -54,6 +56,10 @@ pub fn ScreenView(page: Page) -> impl IntoView {
         Screen::Link(state) => view! { <federation::LinkScreen env state/> }.into_any(),
         Screen::Consent(state) => view! { <consent::ConsentScreen env state/> }.into_any(),
         Screen::MagicLink(state) => view! { <magic_link::MagicLinkScreen env state/> }.into_any(),
+        Screen::Account(state) => view! { <account::AccountScreen env state/> }.into_any(),
+        Screen::Invitation(state) => {
+            view! { <organization::InvitationScreen env state/> }.into_any()
+        }
     }
 }
 

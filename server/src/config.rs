@@ -36,6 +36,8 @@ pub struct Config {
     pub experience: ExperienceConfig,
     pub codes: CodeConfig,
     pub magic_links: MagicLinkConfig,
+    pub account: AccountConfig,
+    pub organizations: OrganizationConfig,
     pub email: EmailConfig,
     pub sms: SmsConfig,
     pub password_policy: PasswordPolicyConfig,
@@ -503,6 +505,101 @@ impl Default for MagicLinkConfig {
     fn default() -> Self {
         Self {
             ttl_secs: 900,
+            invitation_ttl_secs: 7 * 86_400,
+        }
+    }
+}
+
+/// `[account]`: the account center (`/account`) and the Account API (`/api/my-account`).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountConfig {
+    pub enabled: bool,
+    /// How long a security verification (password, code, second factor) lets the user make
+    /// sensitive changes, in seconds.
+    pub verification_window_secs: i64,
+    /// The longest lifetime a personal access token may be given, in days (0: tokens may
+    /// be made that never expire).
+    pub max_token_days: i64,
+    /// What users may see and change, field by field.
+    pub fields: AccountFields,
+}
+
+impl Default for AccountConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            verification_window_secs: 300,
+            max_token_days: 365,
+            fields: AccountFields::default(),
+        }
+    }
+}
+
+/// Whether a part of the account center is shown, and whether it can be changed there.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldControl {
+    /// Not shown, not in the Account API.
+    Off,
+    /// Shown; changes refused.
+    ReadOnly,
+    #[default]
+    Edit,
+}
+
+impl FieldControl {
+    /// Shown at all.
+    pub fn visible(self) -> bool {
+        self != FieldControl::Off
+    }
+
+    /// Changes allowed.
+    pub fn editable(self) -> bool {
+        self == FieldControl::Edit
+    }
+}
+
+/// `[account.fields]`: one control per part of the account center.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountFields {
+    pub name: FieldControl,
+    pub avatar: FieldControl,
+    pub username: FieldControl,
+    /// The configured `[[profile.fields]]`.
+    pub profile: FieldControl,
+    pub email: FieldControl,
+    pub phone: FieldControl,
+    pub password: FieldControl,
+    /// Social and enterprise identities.
+    pub identities: FieldControl,
+    /// Authenticator apps, passkeys and security keys, backup codes.
+    pub mfa: FieldControl,
+    pub sessions: FieldControl,
+    /// Connected applications (consents).
+    pub apps: FieldControl,
+    /// Personal access tokens.
+    pub tokens: FieldControl,
+    pub organizations: FieldControl,
+    /// Account deletion (`read_only` shows how, without the button).
+    pub delete: FieldControl,
+}
+
+/// `[organizations]`: teams of users with roles, invitations and their own look.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OrganizationConfig {
+    /// Users may create organizations in the account center (they become its admin).
+    pub user_creation: bool,
+    /// How long an invitation link works, in seconds.
+    pub invitation_ttl_secs: i64,
+}
+
+impl Default for OrganizationConfig {
+    fn default() -> Self {
+        Self {
+            user_creation: true,
             invitation_ttl_secs: 7 * 86_400,
         }
     }
@@ -1400,6 +1497,24 @@ impl Config {
         if !(3600..=30 * 86_400).contains(&m.invitation_ttl_secs) {
             return Err(key(
                 "magic_links.invitation_ttl_secs",
+                "must be between 3600 and 2592000 (30 days)",
+            ));
+        }
+        if !(30..=3600).contains(&self.account.verification_window_secs) {
+            return Err(key(
+                "account.verification_window_secs",
+                "must be between 30 and 3600",
+            ));
+        }
+        if !(0..=3650).contains(&self.account.max_token_days) {
+            return Err(key(
+                "account.max_token_days",
+                "must be between 0 (no limit) and 3650",
+            ));
+        }
+        if !(3600..=30 * 86_400).contains(&self.organizations.invitation_ttl_secs) {
+            return Err(key(
+                "organizations.invitation_ttl_secs",
                 "must be between 3600 and 2592000 (30 days)",
             ));
         }

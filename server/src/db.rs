@@ -2,17 +2,21 @@
 //! default, a file in the data directory) and PostgreSQL run the same queries and migrations.
 //! Placeholders are `$1, $2, …` in order of first use, which both databases accept.
 
+mod account;
 mod consent;
 mod federation;
 mod lockout;
 mod magic_link;
 mod mfa;
+mod organization;
 mod verification;
 
+pub use account::PersonalTokenRow;
 pub use consent::ConsentRow;
 pub use federation::IdentityRow;
 pub use magic_link::OneTimeTokenRow;
 pub use mfa::FactorRow;
+pub use organization::{InvitationRow, MembershipRow, OrganizationRow};
 pub use verification::{CodeRecord, OutboxRow};
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -82,19 +86,35 @@ impl UserRow {
 
     /// What the UI calls the user: username, else email, else phone.
     pub fn label(&self) -> String {
-        self.username
-            .clone()
-            .or_else(|| self.email.clone())
-            .or_else(|| self.phone.clone())
-            // Accounts from another provider may have only a name.
-            .or_else(|| {
-                self.profile_claims()
-                    .get("name")
-                    .and_then(|n| n.as_str())
-                    .map(String::from)
-            })
-            .unwrap_or_else(|| self.id.clone())
+        label_of(
+            &self.id,
+            self.username.as_deref(),
+            self.email.as_deref(),
+            self.phone.as_deref(),
+            self.profile.as_deref(),
+        )
     }
+}
+
+/// What the UI calls a user: username, else email, else phone, else the name of the
+/// profile (accounts from another provider may have only a name), else the id.
+pub fn label_of(
+    id: &str,
+    username: Option<&str>,
+    email: Option<&str>,
+    phone: Option<&str>,
+    profile: Option<&str>,
+) -> String {
+    username
+        .or(email)
+        .or(phone)
+        .map(String::from)
+        .or_else(|| {
+            profile
+                .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+                .and_then(|p| p.get("name").and_then(|n| n.as_str()).map(String::from))
+        })
+        .unwrap_or_else(|| id.to_string())
 }
 
 /// A user about to be created.
@@ -120,7 +140,27 @@ pub struct SessionRow {
     pub auth_time: i64,
     pub amr: String,
     pub expires_at: i64,
+    pub created_at: i64,
+    /// The browser's `User-Agent` when the session started (for the sessions list).
+    pub user_agent: Option<String>,
+    /// The client address when the session started.
+    pub ip: Option<String>,
 }
+
+/// A session about to be stored.
+pub struct NewSession<'a> {
+    pub id_hash: &'a str,
+    pub sid: &'a str,
+    pub user_id: &'a str,
+    pub auth_time: i64,
+    pub amr: &'a str,
+    pub now: i64,
+    pub expires_at: i64,
+    pub user_agent: Option<&'a str>,
+    pub ip: Option<&'a str>,
+}
+
+const SESSION_COLUMNS: &str = "sid, user_id, auth_time, amr, expires_at, created_at, user_agent, ip";
 
 /// An interaction (sign-in flow in progress).
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -533,28 +573,20 @@ impl Db {
     // ---- sessions ----
 
     /// Stores a new session.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn insert_session(
-        &self,
-        id_hash: &str,
-        sid: &str,
-        user_id: &str,
-        auth_time: i64,
-        amr: &str,
-        now: i64,
-        expires_at: i64,
-    ) -> Result<()> {
+    pub async fn insert_session(&self, n: &NewSession<'_>) -> Result<()> {
         sqlx::query(
-            "INSERT INTO sessions (id_hash, sid, user_id, auth_time, amr, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO sessions (id_hash, sid, user_id, auth_time, amr, created_at, expires_at, \
+             user_agent, ip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
-        .bind(id_hash)
-        .bind(sid)
-        .bind(user_id)
-        .bind(auth_time)
-        .bind(amr)
-        .bind(now)
-        .bind(expires_at)
+        .bind(n.id_hash)
+        .bind(n.sid)
+        .bind(n.user_id)
+        .bind(n.auth_time)
+        .bind(n.amr)
+        .bind(n.now)
+        .bind(n.expires_at)
+        .bind(n.user_agent)
+        .bind(n.ip)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -562,9 +594,9 @@ impl Db {
 
     /// The session, unless expired.
     pub async fn session(&self, id_hash: &str, now: i64) -> Result<Option<SessionRow>> {
-        Ok(sqlx::query_as(
-            "SELECT sid, user_id, auth_time, amr, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2",
-        )
+        Ok(sqlx::query_as(&format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE id_hash = $1 AND expires_at > $2"
+        ))
         .bind(id_hash)
         .bind(now)
         .fetch_optional(&self.pool)
@@ -582,10 +614,9 @@ impl Db {
 
     /// The session with this `sid`, if it is still live.
     pub async fn session_by_sid(&self, sid: &str, now: i64) -> Result<Option<SessionRow>> {
-        Ok(sqlx::query_as(
-            "SELECT sid, user_id, auth_time, amr, expires_at FROM sessions \
-             WHERE sid = $1 AND expires_at > $2",
-        )
+        Ok(sqlx::query_as(&format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE sid = $1 AND expires_at > $2"
+        ))
         .bind(sid)
         .bind(now)
         .fetch_optional(&self.pool)
@@ -594,10 +625,10 @@ impl Db {
 
     /// The user's live sessions, newest first (the account center lists them).
     pub async fn user_sessions(&self, user_id: &str, now: i64) -> Result<Vec<SessionRow>> {
-        Ok(sqlx::query_as(
-            "SELECT sid, user_id, auth_time, amr, expires_at FROM sessions \
-             WHERE user_id = $1 AND expires_at > $2 ORDER BY auth_time DESC",
-        )
+        Ok(sqlx::query_as(&format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 AND expires_at > $2 \
+             ORDER BY auth_time DESC"
+        ))
         .bind(user_id)
         .bind(now)
         .fetch_all(&self.pool)

@@ -595,10 +595,6 @@ impl Connectors {
     }
 }
 
-/// Just-in-time organization membership by the email domain of a federated user. Lands
-/// with organizations; until then no organization exists to join.
-pub fn organization_jit(_connector: &Connector, _user_id: &str) {}
-
 #[cfg(test)]
 mod tests {
     use super::*;

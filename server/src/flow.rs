@@ -3,13 +3,16 @@
 //! Each step is a form post that ends in a redirect, and the next GET renders from the
 //! stored state, so every screen works without JavaScript.
 
+pub mod account;
 pub mod consent;
 pub mod federation;
 pub mod magic_link;
 pub mod mfa;
+pub mod organization;
 pub mod profile;
 pub mod register;
 pub mod reset_password;
+pub mod security_verification;
 pub mod sign_in;
 pub mod sign_out;
 pub mod terms;
@@ -132,6 +135,13 @@ pub struct Progress {
     /// The profile-editing user flow's form was saved.
     #[serde(default)]
     pub profile_edited: bool,
+    /// A Sesame page to come back to after signing in (a local path), for flows without an
+    /// application.
+    #[serde(default)]
+    pub return_to: Option<String>,
+    /// What the account center holds between its steps.
+    #[serde(default)]
+    pub account: account::AccountProgress,
 }
 
 /// An error the application receives at its redirect URI when the user says no.
@@ -151,6 +161,7 @@ impl Progress {
             verified: std::mem::take(&mut self.verified),
             link: self.link.take(),
             invited: self.invited.take(),
+            return_to: self.return_to.take(),
             ..Progress::default()
         };
     }
@@ -185,12 +196,13 @@ impl Flow {
         state.config.experience.registration_enabled() || self.progress.invited.is_some()
     }
 
-    /// Where a successful sign-in continues.
-    pub fn next_after_sign_in(&self) -> &'static str {
+    /// Where a successful sign-in continues: back to the app, or to the Sesame page the
+    /// user came from (the account center, an invitation).
+    pub fn next_after_sign_in(&self) -> String {
         if self.request.is_some() {
-            "/authorize/resume"
+            "/authorize/resume".into()
         } else {
-            "/"
+            self.progress.return_to.clone().unwrap_or_else(|| "/".into())
         }
     }
 }
@@ -235,6 +247,11 @@ pub async fn ensure_flow(
     if let Ok(flow) = load_flow(state, headers).await? {
         return Ok((flow, Vec::new()));
     }
+    new_direct_flow(state).await
+}
+
+/// A new flow without an application, with the cookie that names it.
+pub async fn new_direct_flow(state: &AppState) -> Result<(Flow, Vec<String>), AppError> {
     let id = random_token();
     let id_hash = token_hash(&id);
     let now = now();
@@ -405,6 +422,11 @@ pub enum Next {
     PasskeyPrompt,
     /// A sign-in link is on its way: check your email.
     LinkSent,
+    /// A page outside the sign-in (the account center), with a notice of what was done.
+    Notice {
+        screen: Screen,
+        notice: Notice,
+    },
     /// Signed in: continue to `location` with the session cookie (and the remembered-device
     /// cookie).
     Done {
@@ -434,6 +456,7 @@ impl Next {
             Next::BackupCodes => mfa::BACKUP_CODES_SCREEN.path,
             Next::PasskeyPrompt => mfa::PASSKEY_SCREEN.path,
             Next::LinkSent => magic_link::SENT_SCREEN.path,
+            Next::Notice { screen, .. } => screen.path,
             Next::Redirect(location) => location,
             Next::Link => federation::LINK_SCREEN.path,
             Next::LinkSignIn => sign_in::SCREEN.path,
@@ -461,6 +484,7 @@ impl Next {
             Next::BackupCodes => "backup_codes",
             Next::PasskeyPrompt => "passkey_prompt",
             Next::LinkSent => "link_sent",
+            Next::Notice { .. } => "notice",
             Next::Redirect(_) => "redirect",
             Next::Link => "link",
             Next::LinkSignIn => "sign_in",
@@ -510,15 +534,14 @@ pub async fn finish_sign_in(
         return Ok(Ok(next));
     }
     federation::claim_pending(ctx, flow, &user.id).await?;
-    let mut cookies = vec![start_session(ctx.state, ctx.headers, flow, user, amr).await?];
+    organization::join_by_domain(ctx.state, user).await?;
+    let location = flow.next_after_sign_in();
+    let mut cookies = vec![start_session(ctx, flow, user, amr).await?];
     cookies.extend(mfa::remember_cookie(ctx.state, flow, user, amr).await?);
     flow.progress = Progress::default();
     save_progress(ctx.state, flow).await?;
     tracing::info!(user = %user.id, amr, "signed in");
-    Ok(Ok(Next::Done {
-        location: flow.next_after_sign_in().to_string(),
-        cookies,
-    }))
+    Ok(Ok(Next::Done { location, cookies }))
 }
 
 /// The user named by a canonical identifier.
@@ -546,12 +569,12 @@ pub fn client_info(state: &AppState, request: Option<&AuthRequest>) -> Option<Cl
 /// Starts a new session for `user`, ending the browser's previous one: a sign-in always gets
 /// a fresh session id (no fixation). The flow records it as signed in during the flow.
 pub async fn start_session(
-    state: &AppState,
-    headers: &HeaderMap,
+    ctx: &Ctx<'_>,
     flow: &Flow,
     user: &UserRow,
     amr: &str,
 ) -> Result<String, AppError> {
+    let (state, headers) = (ctx.state, ctx.headers);
     if let Some(old) = state.cookies.get(headers, CookieName::Session) {
         state.db.delete_session(&token_hash(&old)).await?;
     }
@@ -559,17 +582,23 @@ pub async fn start_session(
     let now = now();
     let lifetime = state.config.session.lifetime_secs;
     let sid = uuid::Uuid::new_v4().to_string();
+    let user_agent = headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(300).collect::<String>());
     state
         .db
-        .insert_session(
-            &token_hash(&id),
-            &sid,
-            &user.id,
-            now,
+        .insert_session(&crate::db::NewSession {
+            id_hash: &token_hash(&id),
+            sid: &sid,
+            user_id: &user.id,
+            auth_time: now,
             amr,
             now,
-            now + lifetime,
-        )
+            expires_at: now + lifetime,
+            user_agent: user_agent.as_deref(),
+            ip: ctx.ip.strip_prefix("ip:"),
+        })
         .await?;
     state
         .db
@@ -651,6 +680,10 @@ pub async fn answer(
             errors,
             values,
         }) => reject(state, flow, screen, errors, values, Vec::new()).await,
+        Ok(Next::Notice { screen, notice }) => {
+            clear_memory(state, flow, screen.key, Some(notice), Vec::new()).await?;
+            Ok(go(screen.path, Vec::new()))
+        }
         Ok(Next::CodeResent) => {
             clear_memory(
                 state,

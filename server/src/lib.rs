@@ -197,6 +197,39 @@ pub fn router(state: AppState) -> Router {
             get(oidc::logout::logout).post(oidc::logout::logout),
         )
         .route("/flow/logout", post(oidc::logout::confirm))
+        .route("/account", get(pages::account::overview))
+        .route("/account/profile", get(pages::account::profile))
+        .route("/account/email", get(pages::account::email))
+        .route("/account/phone", get(pages::account::phone))
+        .route("/account/password", get(pages::account::password))
+        .route("/account/verify", get(pages::account::verify))
+        .route("/account/reauthenticate", get(pages::account::reauthenticate))
+        .route("/account/identities", get(pages::account::identities))
+        .route("/account/mfa", get(pages::account::mfa))
+        .route("/account/mfa/totp", get(pages::account::totp))
+        .route("/account/mfa/passkey", get(pages::account::passkey))
+        .route("/account/mfa/backup-codes", get(pages::account::backup_codes))
+        .route(
+            "/account/mfa/backup-codes.txt",
+            get(pages::account::backup_codes_file),
+        )
+        .route("/account/sessions", get(pages::account::sessions))
+        .route("/account/apps", get(pages::account::apps))
+        .route("/account/tokens", get(pages::account::tokens))
+        .route("/account/delete", get(pages::account::delete))
+        .route("/account/deleted", get(pages::account::deleted))
+        .route("/account/organizations", get(pages::account::organizations))
+        .route(
+            "/account/organizations/switch",
+            get(pages::account::switch_organization),
+        )
+        .route(
+            "/account/organizations/{id}",
+            get(pages::account::organization),
+        )
+        .route("/invitation", get(pages::account::invitation))
+        .route("/flow/account", post(flow::account::form))
+        .route("/flow/organization", post(flow::organization::form))
         .route("/sign-out", get(pages::sign_out))
         .route("/sign-out/done", get(pages::signed_out))
         .route("/error", get(pages::error))

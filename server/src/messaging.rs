@@ -185,6 +185,8 @@ pub fn code_message(
                 CodePurpose::ResetPassword => "to reset your Sesame password",
                 CodePurpose::Mfa => "to confirm it is you signing in to Sesame",
                 CodePurpose::Continue => "to confirm this address for your Sesame account",
+                CodePurpose::Verification => "to confirm it is you changing your Sesame account",
+                CodePurpose::NewAddress => "to confirm the new address of your Sesame account",
             };
             if sms {
                 (
@@ -209,6 +211,8 @@ pub fn code_message(
                 CodePurpose::ResetPassword => "لإعادة تعيين كلمة المرور لحسابك في Sesame",
                 CodePurpose::Mfa => "لتأكيد أنك من يسجّل الدخول إلى Sesame",
                 CodePurpose::Continue => "لتأكيد هذا العنوان لحسابك في Sesame",
+                CodePurpose::Verification => "لتأكيد أنك من يغيّر حسابك في Sesame",
+                CodePurpose::NewAddress => "لتأكيد العنوان الجديد لحسابك في Sesame",
             };
             if sms {
                 (
@@ -232,6 +236,8 @@ pub fn code_message(
                 CodePurpose::ResetPassword => "Sesame のパスワード再設定",
                 CodePurpose::Mfa => "Sesame へのサインインの本人確認",
                 CodePurpose::Continue => "Sesame アカウントの宛先確認",
+                CodePurpose::Verification => "Sesame アカウント変更の本人確認",
+                CodePurpose::NewAddress => "Sesame アカウントの新しい宛先の確認",
             };
             if sms {
                 (
@@ -335,6 +341,51 @@ pub fn link_message(
     }
 }
 
+/// The mail inviting an address to an organization.
+pub fn organization_invitation_message(
+    to: &str,
+    organization: &str,
+    inviter: &str,
+    link: &str,
+    hours: i64,
+    locale: Locale,
+) -> Message {
+    let (subject, text) = match locale {
+        Locale::En => (
+            format!("Join {organization} on Sesame"),
+            format!(
+                "{inviter} invites you to join {organization}. Open this link to accept (you can \
+                 create an account on the way):\n\n    {link}\n\nIt works once, for {hours} hours. \
+                 If you do not know {inviter}, you can ignore this message.\n"
+            ),
+        ),
+        Locale::Ja => (
+            format!("Sesame で {organization} に参加"),
+            format!(
+                "{inviter} さんから {organization} への招待が届いています。次のリンクを開いて招待を受けてください\
+                 （その場でアカウントを作成することもできます）。\n\n    {link}\n\n\
+                 このリンクは1回だけ、{hours}時間有効です。お心当たりがない場合は、このメールを無視してください。\n"
+            ),
+        ),
+        Locale::Ar => (
+            format!("انضم إلى {organization} على Sesame"),
+            format!(
+                "يدعوك {inviter} للانضمام إلى {organization}. افتح هذا الرابط لقبول الدعوة (يمكنك إنشاء \
+                 حساب أثناء ذلك):\n\n    {link}\n\nيعمل مرة واحدة، لمدة {hours} ساعة. إذا كنت لا تعرف \
+                 {inviter}، فيمكنك تجاهل هذه الرسالة.\n"
+            ),
+        ),
+    };
+    Message {
+        to: to.to_string(),
+        sms: false,
+        subject,
+        text,
+        code: String::new(),
+        locale,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,6 +398,15 @@ mod tests {
                 assert!(m.text.contains("https://s.example/magic?token=abc"));
                 assert!(!m.subject.is_empty());
             }
+        }
+    }
+
+    #[test]
+    fn invitation_messages_name_the_organization_and_carry_the_link() {
+        for l in Locale::ALL {
+            let m = organization_invitation_message("x", "Acme", "ann", "https://s/i?t=1", 168, l);
+            assert!(m.text.contains("https://s/i?t=1") && m.text.contains("Acme"));
+            assert!(m.subject.contains("Acme"));
         }
     }
 

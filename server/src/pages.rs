@@ -1,5 +1,6 @@
 //! The GET side of every screen: load the flow state, build the screen's state, render.
 
+pub mod account;
 pub mod consent;
 pub mod federation;
 pub mod magic_link;
@@ -324,6 +325,8 @@ pub async fn verify_code(State(state): State<AppState>, headers: HeaderMap) -> R
                 CodePurpose::ResetPassword => "/reset-password",
                 CodePurpose::Mfa => "/mfa/methods",
                 CodePurpose::Continue => "/continue",
+                CodePurpose::Verification => "/account/verify",
+                CodePurpose::NewAddress => "/account",
             }
             .into(),
         }))

@@ -132,6 +132,7 @@ pub fn NoticeBanner(
             Notice::CodeSent => {
                 locale.text_n(Msg::NoticeCodeSent, subject.clone().unwrap_or_default())
             }
+            Notice::Account(a) => locale.text(a.message()).to_string(),
         };
         view! {
             <div class="alert alert-success" role="status">

@@ -14,8 +14,9 @@ use leptos::prelude::*;
 /// Where every second-factor form posts.
 pub const MFA_ACTION: &str = "/flow/mfa";
 
+/// The hidden `action` input naming what a form does.
 #[component]
-fn ActionField(action: &'static str) -> impl IntoView {
+pub(crate) fn ActionField(action: &'static str) -> impl IntoView {
     view! { <input type="hidden" name="action" value=action/> }
 }
 
@@ -42,7 +43,7 @@ fn OtherMethods(show: bool, locale: Locale) -> impl IntoView {
 
 /// The input for a code from an authenticator app.
 #[component]
-fn AppCodeField(
+pub(crate) fn AppCodeField(
     label: Msg,
     #[prop(optional_no_strip)] error: Option<crate::api::UiError>,
     autofocus: bool,
@@ -214,27 +215,16 @@ pub fn TotpSetupScreen(env: PageEnv, state: TotpSetupState) -> impl IntoView {
     view! {
         <Layout env=env.clone() client=state.client.clone() title=l.text(Msg::TotpSetupTitle).to_string()>
             <ErrorSummary errors=errors.clone() locale=l/>
-            <ol class="steps">
-                <li>
-                    <p>{l.text(Msg::TotpSetupScan)}</p>
-                    // Drawn by the server from the secret it generated; no user input.
-                    <div class="qr" role="img" aria-label=l.text(Msg::TotpSetupScan) inner_html=state.qr_svg.clone()></div>
-                    <p class="terms-note">{l.text(Msg::TotpSetupManual)}</p>
-                    <p class="secret-row">
-                        <code class="secret" id="totp-secret" translate="no" dir="ltr">{state.secret.clone()}</code>
-                        <CopyButton target="totp-secret".to_string() label=l.text(Msg::CopyButton).to_string() done=l.text(Msg::Copied).to_string()/>
-                    </p>
-                    <p class="terms-note"><a href=state.uri.clone()>{l.text(Msg::TotpSetupOpen)}</a></p>
-                </li>
-                <li>
-                    <form class="form" method="post" action=MFA_ACTION novalidate>
-                        <CsrfField token=env.csrf.clone()/>
-                        <ActionField action="setup_totp"/>
-                        <AppCodeField label=Msg::TotpSetupConfirm error=errors.of(Field::Code) autofocus=false locale=l/>
-                        <SubmitButton label=l.text(Msg::MfaVerifySubmit).to_string() primary=true pending=env.pending locale=l/>
-                    </form>
-                </li>
-            </ol>
+            <TotpSetupSteps
+                qr_svg=state.qr_svg.clone()
+                secret=state.secret.clone()
+                uri=state.uri.clone()
+                form_action=MFA_ACTION
+                csrf=env.csrf.clone()
+                error=errors.of(Field::Code)
+                pending=env.pending
+                locale=l
+            />
             {state.others.then(|| view! { <p class="switch"><a href="/mfa/setup">{l.text(Msg::MfaChooseAnother)}</a></p> })}
         </Layout>
     }
@@ -282,6 +272,45 @@ pub fn WebauthnSetupScreen(env: PageEnv, state: WebauthnSetupState) -> impl Into
             })}
             {state.others.then(|| view! { <p class="switch"><a href="/mfa/setup">{l.text(Msg::MfaChooseAnother)}</a></p> })}
         </Layout>
+    }
+}
+
+/// Scanning the QR code (or typing the key), then confirming with a code from the app: the
+/// form posts `action=setup_totp` to `form_action`.
+#[component]
+pub(crate) fn TotpSetupSteps(
+    qr_svg: String,
+    secret: String,
+    uri: String,
+    form_action: &'static str,
+    csrf: String,
+    #[prop(optional_no_strip)] error: Option<crate::api::UiError>,
+    pending: bool,
+    locale: Locale,
+) -> impl IntoView {
+    let l = locale;
+    view! {
+            <ol class="steps">
+                <li>
+                    <p>{l.text(Msg::TotpSetupScan)}</p>
+                    // Drawn by the server from the secret it generated; no user input.
+                    <div class="qr" role="img" aria-label=l.text(Msg::TotpSetupScan) inner_html=qr_svg></div>
+                    <p class="terms-note">{l.text(Msg::TotpSetupManual)}</p>
+                    <p class="secret-row">
+                        <code class="secret" id="totp-secret" translate="no" dir="ltr">{secret}</code>
+                        <CopyButton target="totp-secret".to_string() label=l.text(Msg::CopyButton).to_string() done=l.text(Msg::Copied).to_string()/>
+                    </p>
+                    <p class="terms-note"><a href=uri>{l.text(Msg::TotpSetupOpen)}</a></p>
+                </li>
+                <li>
+                    <form class="form" method="post" action=form_action novalidate>
+                        <CsrfField token=csrf/>
+                        <ActionField action="setup_totp"/>
+                        <AppCodeField label=Msg::TotpSetupConfirm error=error autofocus=false locale=l/>
+                        <SubmitButton label=l.text(Msg::MfaVerifySubmit).to_string() primary=true pending=pending locale=l/>
+                    </form>
+                </li>
+            </ol>
     }
 }
 

@@ -17,6 +17,7 @@ pub fn NoticeScreen(env: PageEnv, state: NoticeState) -> impl IntoView {
         NoticeKind::Suspended => (Msg::SuspendedTitle, Msg::SuspendedBody),
         NoticeKind::NoAccount => (Msg::NoAccountTitle, Msg::NoAccountBody),
         NoticeKind::TermsUpdate => (Msg::TermsTitle, Msg::TermsBody),
+        NoticeKind::AccountDeleted => (Msg::AccountDeletedTitle, Msg::AccountDeletedLead),
     };
     let content = match state.kind {
         NoticeKind::TermsUpdate => view! {
@@ -33,6 +34,10 @@ pub fn NoticeScreen(env: PageEnv, state: NoticeState) -> impl IntoView {
         .into_any(),
         NoticeKind::Suspended => view! {
             <p class="switch"><a href="/sign-out">{l.text(Msg::SignOutSubmit)}</a></p>
+        }
+        .into_any(),
+        NoticeKind::AccountDeleted => view! {
+            <p class="switch"><a href="/">{l.text(Msg::AccountDeletedHome)}</a></p>
         }
         .into_any(),
     };

@@ -38,6 +38,9 @@ pub struct Outstanding {
     /// The PKCE verifier (empty for SAML).
     pub pkce_verifier: String,
     pub started_at: i64,
+    /// Started in the account center to link the provider to this signed-in account.
+    #[serde(default)]
+    pub link_to: Option<String>,
 }
 
 /// A verified sign-in that started at the identity provider, held until the application
@@ -109,6 +112,7 @@ pub async fn start(ctx: &Ctx<'_>, flow: &mut Flow, id: &str) -> StepResult {
                 nonce,
                 pkce_verifier,
                 started_at: now(),
+                link_to: None,
             });
             save_progress(state, flow).await?;
             Ok(Ok(Next::Redirect(url)))
@@ -268,9 +272,12 @@ pub async fn saml_continue(
             && ct_eq(&o.state, &handoff.relay_state)
             && now() - o.started_at <= state.config.session.interaction_ttl_secs
     });
-    if ours.is_none() {
+    let Some(ours) = ours else {
         tracing::warn!(connector = %c.id, "SAML response to a request this flow did not send");
         return Ok(Err(failed(c)));
+    };
+    if let Some(user_id) = &ours.link_to {
+        return super::account::linked(ctx, flow, user_id, c, &v.upstream).await;
     }
     resolve(ctx, flow, c, v.upstream).await
 }
@@ -397,6 +404,10 @@ pub async fn callback(ctx: &Ctx<'_>, flow: &mut Flow, id: &str, cb: &Callback) -
             return Ok(Err(failed(c)));
         }
     };
+    // Linking from the account center: the identity joins the signed-in account.
+    if let Some(user_id) = &out.link_to {
+        return super::account::linked(ctx, flow, user_id, c, &up).await;
+    }
     resolve(ctx, flow, c, up).await
 }
 
@@ -510,7 +521,6 @@ async fn create(ctx: &Ctx<'_>, flow: &mut Flow, p: &PendingIdentity) -> StepResu
         Err(e) => return Err(e.into()),
     }
     link(ctx, p, &user.id).await?;
-    crate::federation::organization_jit(c, &user.id);
     let Some(row) = state.db.user_by_id(&user.id).await? else {
         return Err(DbError::Conflict.into());
     };

@@ -148,12 +148,6 @@ pub fn setup_choices(state: &AppState, need: Level) -> Vec<MfaFactorKind> {
         .collect()
 }
 
-/// Whether the organization of the request requires a second factor. Organizations arrive
-/// with the account-center work; until then no request names one.
-pub fn organization_requires(_state: &AppState, _organization: Option<&str>) -> bool {
-    false
-}
-
 /// The level the app asked for with `acr_values`, when this server can reach it (the
 /// parameter is a request, not a demand: a level no allowed factor can reach is ignored).
 pub fn requested_level(
@@ -185,7 +179,13 @@ async fn needed(
         MfaPolicy::Off => false,
         MfaPolicy::Mandatory => true,
         _ => !bound.is_empty(),
-    } || organization_requires(state, None);
+    } || super::organization::requires_mfa(
+        state,
+        flow.request
+            .as_ref()
+            .and_then(|r| r.organization_id.as_deref()),
+    )
+    .await?;
     let requested = requested_level(state, flow.request.as_ref());
     // A remembered device stands in for the policy's second factor, never for one the app
     // asked for.
@@ -393,6 +393,16 @@ async fn wrong(
     field: Field,
     error: impl Fn(i64) -> UiError,
 ) -> StepResult {
+    Ok(Err(wrong_errors(ctx, user, field, error).await?))
+}
+
+/// The errors of a wrong code, counted against the lockout.
+async fn wrong_errors(
+    ctx: &Ctx<'_>,
+    user: &UserRow,
+    field: Field,
+    error: impl Fn(i64) -> UiError,
+) -> Result<FormErrors, AppError> {
     let left = lockout::failed(
         &ctx.state.db,
         &ctx.state.config.lockout,
@@ -400,9 +410,78 @@ async fn wrong(
     )
     .await?;
     if let Err(locked) = lockout::check(&ctx.state.db, &subjects(ctx, user)).await? {
+        return Ok(FormErrors::form(locked));
+    }
+    Ok(FormErrors::field(field, error(left.unwrap_or(0))))
+}
+
+/// Checks a code from one of `user`'s authenticator apps. Each code is accepted once (a
+/// replay, even within its 30 seconds, fails); wrong codes count against the lockout.
+pub async fn check_totp(
+    ctx: &Ctx<'_>,
+    user: &UserRow,
+    code: &str,
+) -> Result<Result<(), FormErrors>, AppError> {
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    if let Err(e) = rules::code(&code, mfa::TOTP_DIGITS) {
+        return Ok(Err(FormErrors::field(Field::Code, e)));
+    }
+    if let Err(locked) = lockout::check(&ctx.state.db, &subjects(ctx, user)).await? {
         return Ok(Err(FormErrors::form(locked)));
     }
-    Ok(Err(FormErrors::field(field, error(left.unwrap_or(0)))))
+    let now = now();
+    for factor in ctx.state.db.factors(&user.id).await? {
+        if factor.kind != "totp" {
+            continue;
+        }
+        if let Some(step) = mfa::totp_step(&factor.secret, &code, now) {
+            if !ctx.state.db.accept_totp_step(&factor.id, step, now).await? {
+                return Ok(Err(FormErrors::field(Field::Code, UiError::CodeUsed)));
+            }
+            lockout::succeeded(&ctx.state.db, &subjects(ctx, user)).await?;
+            return Ok(Ok(()));
+        }
+    }
+    Ok(Err(wrong_errors(ctx, user, Field::Code, |left| {
+        UiError::CodeInvalidLeft { left }
+    })
+    .await?))
+}
+
+/// Checks and spends one of `user`'s backup codes; wrong codes count against the lockout.
+pub async fn check_backup_code(
+    ctx: &Ctx<'_>,
+    user: &UserRow,
+    typed: &str,
+) -> Result<Result<(), FormErrors>, AppError> {
+    if typed.trim().is_empty() {
+        return Ok(Err(FormErrors::field(Field::BackupCode, UiError::Required)));
+    }
+    if let Err(locked) = lockout::check(&ctx.state.db, &subjects(ctx, user)).await? {
+        return Ok(Err(FormErrors::form(locked)));
+    }
+    let invalid = |left| UiError::BackupCodeInvalid { left };
+    let Some((lookup, code)) = mfa::parse_backup_code(typed) else {
+        return Ok(Err(wrong_errors(ctx, user, Field::BackupCode, invalid).await?));
+    };
+    let hash = ctx.state.db.backup_code(&user.id, &lookup).await?;
+    // A code whose first group matches nothing still costs one hash: the answer's timing
+    // does not tell a near miss from a far one.
+    let ok = match ctx.state.hasher.verify(&code, hash.as_deref()).await {
+        Ok(ok) => ok && hash.is_some(),
+        Err(e) => return Ok(Err(FormErrors::form(super::hashing_error(e)?))),
+    };
+    if !ok
+        || !ctx
+            .state
+            .db
+            .use_backup_code(&user.id, &lookup, now())
+            .await?
+    {
+        return Ok(Err(wrong_errors(ctx, user, Field::BackupCode, invalid).await?));
+    }
+    lockout::succeeded(&ctx.state.db, &subjects(ctx, user)).await?;
+    Ok(Ok(()))
 }
 
 /// Whether `kind` is one the pending user may prove now.
@@ -418,8 +497,7 @@ async fn may_prove(
     Ok(usable(&bound, amr, need).contains(&kind))
 }
 
-/// A code from an authenticator app. Each code is accepted once: a replay, even within its
-/// 30 seconds, fails.
+/// A code from an authenticator app as the second factor.
 pub async fn verify_totp(ctx: &Ctx<'_>, flow: &mut Flow, code: &str, remember: bool) -> StepResult {
     let Some((user, amr)) = pending(ctx.state, flow).await? else {
         return expired();
@@ -427,33 +505,14 @@ pub async fn verify_totp(ctx: &Ctx<'_>, flow: &mut Flow, code: &str, remember: b
     if !may_prove(ctx, flow, &user, &amr, MfaFactorKind::Totp).await? {
         return expired();
     }
-    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    if let Err(e) = rules::code(&code, mfa::TOTP_DIGITS) {
-        return Ok(Err(FormErrors::field(Field::Code, e)));
+    if let Err(e) = check_totp(ctx, &user, code).await? {
+        return Ok(Err(e));
     }
-    if let Err(locked) = lockout::check(&ctx.state.db, &subjects(ctx, &user)).await? {
-        return Ok(Err(FormErrors::form(locked)));
-    }
-    let now = now();
-    for factor in ctx.state.db.factors(&user.id).await? {
-        if factor.kind != "totp" {
-            continue;
-        }
-        if let Some(step) = mfa::totp_step(&factor.secret, &code, now) {
-            if !ctx.state.db.accept_totp_step(&factor.id, step, now).await? {
-                return Ok(Err(FormErrors::field(Field::Code, UiError::CodeUsed)));
-            }
-            flow.progress.mfa.remember = remember;
-            return proven(ctx, flow, &user, &amr, Proof::Totp).await;
-        }
-    }
-    wrong(ctx, &user, Field::Code, |left| UiError::CodeInvalidLeft {
-        left,
-    })
-    .await
+    flow.progress.mfa.remember = remember;
+    proven(ctx, flow, &user, &amr, Proof::Totp).await
 }
 
-/// A backup code, used once.
+/// A backup code as the second factor, used once.
 pub async fn verify_backup(
     ctx: &Ctx<'_>,
     flow: &mut Flow,
@@ -466,33 +525,8 @@ pub async fn verify_backup(
     if !may_prove(ctx, flow, &user, &amr, MfaFactorKind::BackupCode).await? {
         return expired();
     }
-    if typed.trim().is_empty() {
-        return Ok(Err(FormErrors::field(Field::BackupCode, UiError::Required)));
-    }
-    if let Err(locked) = lockout::check(&ctx.state.db, &subjects(ctx, &user)).await? {
-        return Ok(Err(FormErrors::form(locked)));
-    }
-    let invalid = |left| UiError::BackupCodeInvalid { left };
-    let Some((lookup, code)) = mfa::parse_backup_code(typed) else {
-        return wrong(ctx, &user, Field::BackupCode, invalid).await;
-    };
-    let hash = ctx.state.db.backup_code(&user.id, &lookup).await?;
-    // A code whose first group matches nothing still costs one hash: the answer's timing
-    // does not tell a near miss from a far one.
-    let ok = match ctx.state.hasher.verify(&code, hash.as_deref()).await {
-        Ok(ok) => ok && hash.is_some(),
-        Err(e) => return Ok(Err(FormErrors::form(super::hashing_error(e)?))),
-    };
-    if !ok {
-        return wrong(ctx, &user, Field::BackupCode, invalid).await;
-    }
-    if !ctx
-        .state
-        .db
-        .use_backup_code(&user.id, &lookup, now())
-        .await?
-    {
-        return wrong(ctx, &user, Field::BackupCode, invalid).await;
+    if let Err(e) = check_backup_code(ctx, &user, typed).await? {
+        return Ok(Err(e));
     }
     flow.progress.mfa.remember = remember;
     proven(ctx, flow, &user, &amr, Proof::Backup).await
@@ -602,6 +636,46 @@ pub fn totp_issuer(state: &AppState) -> String {
     }
 }
 
+/// Checks the code that proves a new authenticator app was set up with `secret`: its time
+/// step, or the error (wrong codes count against the lockout).
+pub async fn check_new_totp(
+    ctx: &Ctx<'_>,
+    user: &UserRow,
+    secret: &str,
+    code: &str,
+) -> Result<Result<i64, FormErrors>, AppError> {
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    if let Err(e) = rules::code(&code, mfa::TOTP_DIGITS) {
+        return Ok(Err(FormErrors::field(Field::Code, e)));
+    }
+    if let Err(locked) = lockout::check(&ctx.state.db, &subjects(ctx, user)).await? {
+        return Ok(Err(FormErrors::form(locked)));
+    }
+    match mfa::totp_step(secret, &code, now()) {
+        Some(step) => Ok(Ok(step)),
+        None => Ok(Err(wrong_errors(ctx, user, Field::Code, |left| {
+            UiError::CodeInvalidLeft { left }
+        })
+        .await?)),
+    }
+}
+
+/// The factor row of an authenticator app set up with a code of time step `step`: that
+/// code cannot be used again to sign in.
+pub fn totp_row(state: &AppState, user: &UserRow, secret: String, step: i64, now: i64) -> FactorRow {
+    FactorRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        user_id: user.id.clone(),
+        kind: "totp".into(),
+        name: totp_issuer(state),
+        secret,
+        credential_id: None,
+        last_step: step,
+        created_at: now,
+        last_used_at: Some(now),
+    }
+}
+
 /// Binds the authenticator app once a code from it proves it was set up. The secret is
 /// taken from the flow: it binds once.
 pub async fn setup_totp(ctx: &Ctx<'_>, flow: &mut Flow, code: &str) -> StepResult {
@@ -616,35 +690,14 @@ pub async fn setup_totp(ctx: &Ctx<'_>, flow: &mut Flow, code: &str) -> StepResul
     {
         return expired();
     }
-    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    if let Err(e) = rules::code(&code, mfa::TOTP_DIGITS) {
-        return Ok(Err(FormErrors::field(Field::Code, e)));
-    }
-    if let Err(locked) = lockout::check(&ctx.state.db, &subjects(ctx, &user)).await? {
-        return Ok(Err(FormErrors::form(locked)));
-    }
-    let now = now();
-    let Some(step) = mfa::totp_step(&secret, &code, now) else {
-        return wrong(ctx, &user, Field::Code, |left| UiError::CodeInvalidLeft {
-            left,
-        })
-        .await;
+    let step = match check_new_totp(ctx, &user, &secret, code).await? {
+        Ok(step) => step,
+        Err(e) => return Ok(Err(e)),
     };
     flow.progress.mfa.totp_secret = None;
     ctx.state
         .db
-        .insert_factor(&FactorRow {
-            id: uuid::Uuid::new_v4().to_string(),
-            user_id: user.id.clone(),
-            kind: "totp".into(),
-            name: totp_issuer(ctx.state),
-            secret,
-            credential_id: None,
-            // The code typed to set it up cannot be used again to sign in.
-            last_step: step,
-            created_at: now,
-            last_used_at: Some(now),
-        })
+        .insert_factor(&totp_row(ctx.state, &user, secret, step, now()))
         .await?;
     tracing::info!(user = %user.id, "authenticator app set up");
     bound_first(ctx, flow, &user).await?;
@@ -659,6 +712,13 @@ async fn bound_first(ctx: &Ctx<'_>, flow: &mut Flow, user: &UserRow) -> Result<(
     {
         return Ok(());
     }
+    flow.progress.mfa.backup_codes = new_backup_codes(state, user).await?;
+    Ok(())
+}
+
+/// Makes a new set of backup codes for `user`, replacing the old ones: the codes to show
+/// once (only their hashes are kept).
+pub async fn new_backup_codes(state: &AppState, user: &UserRow) -> Result<Vec<String>, AppError> {
     let codes = mfa::new_backup_codes();
     let mut rows = Vec::new();
     for code in &codes {
@@ -671,8 +731,7 @@ async fn bound_first(ctx: &Ctx<'_>, flow: &mut Flow, user: &UserRow) -> Result<(
         .db
         .replace_backup_codes(&user.id, &rows, now())
         .await?;
-    flow.progress.mfa.backup_codes = codes;
-    Ok(())
+    Ok(codes)
 }
 
 /// "I have saved my backup codes": they are never shown again.
@@ -716,6 +775,126 @@ fn passkeys_of(rows: &[FactorRow]) -> Vec<(String, Passkey)> {
         .collect()
 }
 
+/// WebAuthn registration options for `user` (JSON, for the browser) and the ceremony state
+/// to keep (JSON, used once). Discoverable credentials, so that the passkey can also sign in
+/// without a username; the user's own credentials are excluded.
+pub async fn registration_for(
+    state: &AppState,
+    rp: &webauthn_rs::Webauthn,
+    user: &UserRow,
+) -> Result<(String, String), AppError> {
+    let existing: Vec<_> = passkeys_of(&state.db.factors(&user.id).await?)
+        .into_iter()
+        .map(|(_, p)| p.cred_id().clone())
+        .collect();
+    let handle = uuid::Uuid::parse_str(&user.id).unwrap_or_else(|_| uuid::Uuid::new_v4());
+    let label = user.label();
+    let (mut options, reg) =
+        rp.start_passkey_registration(handle, &label, &label, Some(existing))?;
+    if let Some(sel) = options.public_key.authenticator_selection.as_mut() {
+        sel.resident_key = Some(webauthn_rs_proto::ResidentKeyRequirement::Required);
+        sel.require_resident_key = true;
+    }
+    Ok((serde_json::to_string(&options)?, serde_json::to_string(&reg)?))
+}
+
+/// Checks the browser's answer to a registration against its state (challenge, origin,
+/// user verification, algorithm: never trusted as is) and binds the new credential.
+pub async fn register_passkey(
+    state: &AppState,
+    rp: &webauthn_rs::Webauthn,
+    user: &UserRow,
+    reg: &str,
+    credential: &str,
+) -> Result<Result<(), FormErrors>, AppError> {
+    let Ok(reg) = serde_json::from_str::<PasskeyRegistration>(reg) else {
+        return Ok(Err(FormErrors::form(UiError::FormExpired)));
+    };
+    let Ok(answer) = serde_json::from_str::<RegisterPublicKeyCredential>(credential) else {
+        return Ok(Err(FormErrors::form(UiError::WebauthnFailed)));
+    };
+    let passkey = match rp.finish_passkey_registration(&answer, &reg) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::info!(user = %user.id, error = %e, "webauthn registration refused");
+            return Ok(Err(FormErrors::form(UiError::WebauthnRefused)));
+        }
+    };
+    let now = now();
+    let row = FactorRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        user_id: user.id.clone(),
+        kind: "webauthn".into(),
+        name: "Passkey".into(),
+        secret: serde_json::to_string(&passkey)?,
+        credential_id: Some(crate::crypto::b64(passkey.cred_id().as_ref())),
+        last_step: 0,
+        created_at: now,
+        last_used_at: Some(now),
+    };
+    match state.db.insert_factor(&row).await {
+        Ok(()) => {}
+        Err(DbError::Conflict) => return Ok(Err(FormErrors::form(UiError::WebauthnRefused))),
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(user = %user.id, "passkey registered");
+    Ok(Ok(()))
+}
+
+/// WebAuthn request options for `user`'s credentials and the ceremony state, or `None`
+/// when the user has none.
+pub async fn authentication_for(
+    state: &AppState,
+    rp: &webauthn_rs::Webauthn,
+    user: &UserRow,
+) -> Result<Option<(String, String)>, AppError> {
+    let keys: Vec<Passkey> = passkeys_of(&state.db.factors(&user.id).await?)
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
+    if keys.is_empty() {
+        return Ok(None);
+    }
+    let (options, auth) = rp.start_passkey_authentication(&keys)?;
+    Ok(Some((
+        serde_json::to_string(&options)?,
+        serde_json::to_string(&auth)?,
+    )))
+}
+
+/// Checks the browser's answer to an authentication of `user` against its state; a refusal
+/// counts against the lockout.
+pub async fn check_webauthn(
+    ctx: &Ctx<'_>,
+    rp: &webauthn_rs::Webauthn,
+    user: &UserRow,
+    auth: &str,
+    credential: &str,
+) -> Result<Result<(), FormErrors>, AppError> {
+    let Ok(auth) = serde_json::from_str::<PasskeyAuthentication>(auth) else {
+        return Ok(Err(FormErrors::form(UiError::FormExpired)));
+    };
+    let Ok(answer) = serde_json::from_str::<PublicKeyCredential>(credential) else {
+        return Ok(Err(FormErrors::form(UiError::WebauthnFailed)));
+    };
+    if let Err(locked) = lockout::check(&ctx.state.db, &subjects(ctx, user)).await? {
+        return Ok(Err(FormErrors::form(locked)));
+    }
+    let result = match rp.finish_passkey_authentication(&answer, &auth) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::info!(user = %user.id, error = %e, "webauthn authentication refused");
+            return Ok(Err(wrong_errors(ctx, user, Field::Code, |_| {
+                UiError::WebauthnRefused
+            })
+            .await?));
+        }
+    };
+    update_credential(ctx.state, &user.id, &result).await?;
+    lockout::succeeded(&ctx.state.db, &subjects(ctx, user)).await?;
+    Ok(Ok(()))
+}
+
 /// Starts a WebAuthn registration for the pending user (second factor or passkey offer):
 /// the options for the browser, JSON. The state is kept in the flow, used once.
 pub async fn start_registration(
@@ -728,26 +907,13 @@ pub async fn start_registration(
     let Some((user, _)) = pending(state, flow).await? else {
         return Ok(None);
     };
-    let existing: Vec<_> = passkeys_of(&state.db.factors(&user.id).await?)
-        .into_iter()
-        .map(|(_, p)| p.cred_id().clone())
-        .collect();
-    let handle = uuid::Uuid::parse_str(&user.id).unwrap_or_else(|_| uuid::Uuid::new_v4());
-    let label = user.label();
-    let (mut options, reg) =
-        rp.start_passkey_registration(handle, &label, &label, Some(existing))?;
-    // Discoverable credentials, so the passkey can sign in without a username.
-    if let Some(sel) = options.public_key.authenticator_selection.as_mut() {
-        sel.resident_key = Some(webauthn_rs_proto::ResidentKeyRequirement::Required);
-        sel.require_resident_key = true;
-    }
-    flow.progress.mfa.webauthn = Some(serde_json::to_string(&reg)?);
+    let (options, reg) = registration_for(state, rp, &user).await?;
+    flow.progress.mfa.webauthn = Some(reg);
     save_progress(state, flow).await?;
-    Ok(Some(serde_json::to_string(&options)?))
+    Ok(Some(options))
 }
 
-/// Finishes a registration: the browser's answer is checked against the state of this flow
-/// (challenge, origin, user verification, algorithm), never trusted as is.
+/// Finishes a registration of the pending user.
 pub async fn finish_registration(
     ctx: &Ctx<'_>,
     flow: &mut Flow,
@@ -774,37 +940,9 @@ pub async fn finish_registration(
         return expired();
     };
     save_progress(ctx.state, flow).await?;
-    let Ok(reg) = serde_json::from_str::<PasskeyRegistration>(&reg) else {
-        return expired();
-    };
-    let Ok(answer) = serde_json::from_str::<RegisterPublicKeyCredential>(credential) else {
-        return Ok(Err(FormErrors::form(UiError::WebauthnFailed)));
-    };
-    let passkey = match rp.finish_passkey_registration(&answer, &reg) {
-        Ok(p) => p,
-        Err(e) => {
-            tracing::info!(user = %user.id, error = %e, "webauthn registration refused");
-            return Ok(Err(FormErrors::form(UiError::WebauthnRefused)));
-        }
-    };
-    let now = now();
-    let row = FactorRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        user_id: user.id.clone(),
-        kind: "webauthn".into(),
-        name: "Passkey".into(),
-        secret: serde_json::to_string(&passkey)?,
-        credential_id: Some(crate::crypto::b64(passkey.cred_id().as_ref())),
-        last_step: 0,
-        created_at: now,
-        last_used_at: Some(now),
-    };
-    match ctx.state.db.insert_factor(&row).await {
-        Ok(()) => {}
-        Err(DbError::Conflict) => return Ok(Err(FormErrors::form(UiError::WebauthnRefused))),
-        Err(e) => return Err(e.into()),
+    if let Err(e) = register_passkey(ctx.state, rp, &user, &reg, credential).await? {
+        return Ok(Err(e));
     }
-    tracing::info!(user = %user.id, "passkey registered");
     if prompt {
         flow.progress.mfa.passkey_answered = true;
         flow.progress.pending_user = None;
@@ -825,17 +963,12 @@ pub async fn start_authentication(
     let Some((user, _)) = pending(state, flow).await? else {
         return Ok(None);
     };
-    let keys: Vec<Passkey> = passkeys_of(&state.db.factors(&user.id).await?)
-        .into_iter()
-        .map(|(_, p)| p)
-        .collect();
-    if keys.is_empty() {
+    let Some((options, auth)) = authentication_for(state, rp, &user).await? else {
         return Ok(None);
-    }
-    let (options, auth) = rp.start_passkey_authentication(&keys)?;
-    flow.progress.mfa.webauthn = Some(serde_json::to_string(&auth)?);
+    };
+    flow.progress.mfa.webauthn = Some(auth);
     save_progress(state, flow).await?;
-    Ok(Some(serde_json::to_string(&options)?))
+    Ok(Some(options))
 }
 
 /// A passkey or security key as the second factor.
@@ -859,20 +992,9 @@ pub async fn verify_webauthn(
         return expired();
     };
     save_progress(ctx.state, flow).await?;
-    let Ok(auth) = serde_json::from_str::<PasskeyAuthentication>(&auth) else {
-        return expired();
-    };
-    let Ok(answer) = serde_json::from_str::<PublicKeyCredential>(credential) else {
-        return Ok(Err(FormErrors::form(UiError::WebauthnFailed)));
-    };
-    let result = match rp.finish_passkey_authentication(&answer, &auth) {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::info!(user = %user.id, error = %e, "webauthn authentication refused");
-            return wrong(ctx, &user, Field::Code, |_| UiError::WebauthnRefused).await;
-        }
-    };
-    update_credential(ctx.state, &user.id, &result).await?;
+    if let Err(e) = check_webauthn(ctx, rp, &user, &auth, credential).await? {
+        return Ok(Err(e));
+    }
     flow.progress.mfa.remember = remember;
     proven(ctx, flow, &user, &amr, Proof::Webauthn).await
 }

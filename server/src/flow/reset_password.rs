@@ -45,6 +45,36 @@ pub async fn start(ctx: &Ctx<'_>, flow: &mut Flow, raw: &str) -> StepResult {
     super::verify_code::send(ctx, flow, id, CodePurpose::ResetPassword).await
 }
 
+/// Checks a new password of `user` (the policy, the user's own identifiers, the
+/// confirmation) and hashes it.
+pub async fn new_password_hash(
+    state: &crate::state::AppState,
+    user: &crate::db::UserRow,
+    password: &str,
+    confirmation: &str,
+) -> Result<Result<String, FormErrors>, crate::error::AppError> {
+    let personal: Vec<&str> = [&user.username, &user.email, &user.phone]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let mut errors = FormErrors::default();
+    match password_policy::check(&state.config.password_policy, password, &personal) {
+        Ok(()) => errors.check(
+            Field::ConfirmPassword,
+            rules::confirmation(password, confirmation),
+        ),
+        Err(e) => errors.fields.push((Field::NewPassword, e)),
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    match state.hasher.hash(password).await {
+        Ok(h) => Ok(Ok(h)),
+        Err(e) => Ok(Err(FormErrors::form(hashing_error(e)?))),
+    }
+}
+
 /// Sets the new password of the account this flow proved.
 pub async fn new_password(
     ctx: &Ctx<'_>,
@@ -58,25 +88,9 @@ pub async fn new_password(
     let Some(user) = ctx.state.db.user_by_id(&user_id).await? else {
         return Ok(Err(FormErrors::form(UiError::FormExpired)));
     };
-    let personal: Vec<&str> = [&user.username, &user.email, &user.phone]
-        .into_iter()
-        .flatten()
-        .map(String::as_str)
-        .collect();
-    let mut errors = FormErrors::default();
-    match password_policy::check(&ctx.state.config.password_policy, password, &personal) {
-        Ok(()) => errors.check(
-            Field::ConfirmPassword,
-            rules::confirmation(password, confirmation),
-        ),
-        Err(e) => errors.fields.push((Field::NewPassword, e)),
-    }
-    if !errors.is_empty() {
-        return Ok(Err(errors));
-    }
-    let hash = match ctx.state.hasher.hash(password).await {
+    let hash = match new_password_hash(ctx.state, &user, password, confirmation).await? {
         Ok(h) => h,
-        Err(e) => return Ok(Err(FormErrors::form(hashing_error(e)?))),
+        Err(e) => return Ok(Err(e)),
     };
     ctx.state.db.set_password(&user.id, &hash, now()).await?;
     // Whoever knew the old password is signed out everywhere, and apps' tokens end.

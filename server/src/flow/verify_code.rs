@@ -27,6 +27,8 @@ fn purpose_name(p: CodePurpose) -> &'static str {
         CodePurpose::ResetPassword => "reset_password",
         CodePurpose::Mfa => "mfa",
         CodePurpose::Continue => "continue",
+        CodePurpose::Verification => "verification",
+        CodePurpose::NewAddress => "new_address",
     }
 }
 
@@ -147,8 +149,45 @@ pub async fn resend(ctx: &Ctx<'_>, flow: &mut Flow) -> StepResult {
         .map(|_| Next::CodeResent))
 }
 
-/// Checks the code typed by the user.
+/// Checks the code typed by the user, then takes the step it was sent for.
 pub async fn verify(ctx: &Ctx<'_>, flow: &mut Flow, code: &str) -> StepResult {
+    let state = ctx.state;
+    let to = match check(ctx, flow, code).await? {
+        Ok(to) => to,
+        Err(e) => return Ok(Err(e)),
+    };
+    let purpose = flow.progress.code_purpose;
+    match purpose {
+        CodePurpose::SignIn => proven_address(ctx, flow, to).await,
+        CodePurpose::Register => register::advance(ctx, flow).await,
+        CodePurpose::Continue => super::profile::apply(ctx, flow).await,
+        CodePurpose::Mfa => super::mfa::code_verified(ctx, flow, &to).await,
+        CodePurpose::ResetPassword => match user_by_identifier(state, &to).await? {
+            Some(user) => {
+                flow.progress.reset_user = Some(user.id);
+                save_progress(state, flow).await?;
+                Ok(Ok(Next::NewPassword))
+            }
+            None => {
+                flow.progress.identifier = Some(to);
+                save_progress(state, flow).await?;
+                Ok(Ok(Next::NoAccount))
+            }
+        },
+        // Entered in the account center, never on this screen.
+        CodePurpose::Verification | CodePurpose::NewAddress => {
+            Ok(Err(FormErrors::form(UiError::FormExpired)))
+        }
+    }
+}
+
+/// Checks `code` against the flow's outstanding code (single use, limited tries, the
+/// lockout): the address it proves, which the flow then counts as verified.
+pub async fn check(
+    ctx: &Ctx<'_>,
+    flow: &mut Flow,
+    code: &str,
+) -> Result<Result<Identifier, FormErrors>, crate::error::AppError> {
     let state = ctx.state;
     let c = &state.config.codes;
     let Some(to) = flow.progress.code_to.clone() else {
@@ -210,25 +249,7 @@ pub async fn verify(ctx: &Ctx<'_>, flow: &mut Flow, code: &str) -> StepResult {
     if !flow.progress.is_verified(&to) {
         flow.progress.verified.push(to.clone());
     }
-    let purpose = flow.progress.code_purpose;
-    match purpose {
-        CodePurpose::SignIn => proven_address(ctx, flow, to).await,
-        CodePurpose::Register => register::advance(ctx, flow).await,
-        CodePurpose::Continue => super::profile::apply(ctx, flow).await,
-        CodePurpose::Mfa => super::mfa::code_verified(ctx, flow, &to).await,
-        CodePurpose::ResetPassword => match user_by_identifier(state, &to).await? {
-            Some(user) => {
-                flow.progress.reset_user = Some(user.id);
-                save_progress(state, flow).await?;
-                Ok(Ok(Next::NewPassword))
-            }
-            None => {
-                flow.progress.identifier = Some(to);
-                save_progress(state, flow).await?;
-                Ok(Ok(Next::NoAccount))
-            }
-        },
-    }
+    Ok(Ok(to))
 }
 
 /// An address the user just proved (a sign-in code, a sign-in link): its account signs in;

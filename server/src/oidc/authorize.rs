@@ -70,6 +70,13 @@ pub struct AuthRequest {
     /// The APIs (resource indicators) the access tokens are for.
     #[serde(default)]
     pub resources: Vec<String>,
+    /// `organization_id`: the organization the user signs in for (its look, its second
+    /// factor, and tokens that name it). The user must be a member.
+    #[serde(default)]
+    pub organization_id: Option<String>,
+    /// That organization's look, read when the request arrived.
+    #[serde(default)]
+    pub organization_branding: Option<crate::config::BrandingConfig>,
 }
 
 /// `response_type`: a code (the default and the only one outside user flows), an ID token
@@ -420,7 +427,16 @@ pub fn parse(state: &AppState, pairs: Vec<(String, String)>) -> Result<AuthReque
     let direct_sign_in = get("direct_sign_in").map(|s| truncate(s, 80).to_string());
     let domain_hint = get("domain_hint").map(|s| truncate(s, 253).to_string());
     let one_time_token = get("one_time_token").map(|s| truncate(s, 128).to_string());
+    let organization_id = match get("organization_id") {
+        Some(o) if o.len() <= 64 && o.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
+            Some(o.to_string())
+        }
+        Some(_) => return Err(fail("invalid_request", "organization_id is malformed")),
+        None => None,
+    };
     Ok(AuthRequest {
+        organization_id,
+        organization_branding: None,
         direct_sign_in,
         domain_hint,
         one_time_token,
@@ -512,6 +528,19 @@ async fn start(
             return Ok(respond_error(state, headers, &target, error, &description));
         }
     };
+    let mut req = req;
+    if let Some(id) = &req.organization_id {
+        let Some(org) = state.db.organization(id).await? else {
+            return Ok(respond_error(
+                state,
+                headers,
+                &req.target(),
+                "invalid_request",
+                "unknown organization_id",
+            ));
+        };
+        req.organization_branding = Some(crate::flow::organization::branding_of(&org));
+    }
     let now = now();
     let session = current_session(state, headers).await?;
     // A sign-in started at an identity provider for this application (IdP-initiated SAML)

@@ -68,11 +68,22 @@ async fn run_step(
             },
         };
         let ctx = Ctx::new(state, headers, extensions, Some(&flow));
+        // A provider linked from the account center answers there, errors included.
+        let linking = flow
+            .progress
+            .federation
+            .as_ref()
+            .is_some_and(|o| o.link_to.is_some());
+        let screen = if linking {
+            crate::flow::account::IDENTITIES_SCREEN
+        } else {
+            sign_in::SCREEN
+        };
         let outcome = step(&ctx, &mut flow).await?;
         let mut submitted = answer(
             state,
             &flow,
-            sign_in::SCREEN,
+            screen,
             Vec::new(),
             Vec::new(),
             outcome,

@@ -327,27 +327,32 @@ pub async fn backup_codes_file(State(state): State<AppState>, headers: HeaderMap
         if codes.is_empty() || flow.progress.pending_user.is_none() {
             return Ok(see_other("/sign-in", &[]));
         }
-        let issuer = steps::totp_issuer(&state);
-        let mut text = format!("{issuer} backup codes\r\nEach code works once.\r\n\r\n");
-        for c in codes {
-            text.push_str(c);
-            text.push_str("\r\n");
-        }
-        let mut response = text.into_response();
-        let h = response.headers_mut();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; charset=utf-8"),
-        );
-        h.insert(
-            header::CONTENT_DISPOSITION,
-            HeaderValue::from_static("attachment; filename=\"backup-codes.txt\""),
-        );
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        Ok(response)
+        Ok(codes_file(&state, codes))
     }
     .await;
     or_error(&state, &headers, r)
+}
+
+/// Backup codes as a text file to download (never cached).
+pub fn codes_file(state: &AppState, codes: &[String]) -> Response {
+    let issuer = steps::totp_issuer(state);
+    let mut text = format!("{issuer} backup codes\r\nEach code works once.\r\n\r\n");
+    for c in codes {
+        text.push_str(c);
+        text.push_str("\r\n");
+    }
+    let mut response = text.into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"backup-codes.txt\""),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// `GET /mfa/continue`: where a step-up (an app asking for a higher level than the session
