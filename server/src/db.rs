@@ -160,7 +160,8 @@ pub struct NewSession<'a> {
     pub ip: Option<&'a str>,
 }
 
-const SESSION_COLUMNS: &str = "sid, user_id, auth_time, amr, expires_at, created_at, user_agent, ip";
+const SESSION_COLUMNS: &str =
+    "sid, user_id, auth_time, amr, expires_at, created_at, user_agent, ip";
 
 /// An interaction (sign-in flow in progress).
 #[derive(Clone, Debug, sqlx::FromRow)]

@@ -202,7 +202,10 @@ impl Flow {
         if self.request.is_some() {
             "/authorize/resume".into()
         } else {
-            self.progress.return_to.clone().unwrap_or_else(|| "/".into())
+            self.progress
+                .return_to
+                .clone()
+                .unwrap_or_else(|| "/".into())
         }
     }
 }
@@ -423,10 +426,7 @@ pub enum Next {
     /// A sign-in link is on its way: check your email.
     LinkSent,
     /// A page outside the sign-in (the account center), with a notice of what was done.
-    Notice {
-        screen: Screen,
-        notice: Notice,
-    },
+    Notice { screen: Screen, notice: Notice },
     /// Signed in: continue to `location` with the session cookie (and the remembered-device
     /// cookie).
     Done {

@@ -203,12 +203,18 @@ pub fn router(state: AppState) -> Router {
         .route("/account/phone", get(pages::account::phone))
         .route("/account/password", get(pages::account::password))
         .route("/account/verify", get(pages::account::verify))
-        .route("/account/reauthenticate", get(pages::account::reauthenticate))
+        .route(
+            "/account/reauthenticate",
+            get(pages::account::reauthenticate),
+        )
         .route("/account/identities", get(pages::account::identities))
         .route("/account/mfa", get(pages::account::mfa))
         .route("/account/mfa/totp", get(pages::account::totp))
         .route("/account/mfa/passkey", get(pages::account::passkey))
-        .route("/account/mfa/backup-codes", get(pages::account::backup_codes))
+        .route(
+            "/account/mfa/backup-codes",
+            get(pages::account::backup_codes),
+        )
         .route(
             "/account/mfa/backup-codes.txt",
             get(pages::account::backup_codes_file),

@@ -27,16 +27,6 @@ fn secret_on(page: &Answer) -> String {
     page.body[start..end].replace(' ', "")
 }
 
-fn totp(secret: &str, offset_steps: i64) -> String {
-    let bytes = totp_rs::Secret::Encoded(secret.into())
-        .to_bytes()
-        .expect("base32");
-    let t =
-        totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes, None, "x".into());
-    let now = server::crypto::now() + offset_steps * 30;
-    t.generate(now as u64)
-}
-
 async fn mfa_post(s: &mut TestServer, page: &str, fields: &[(&str, &str)]) -> Answer {
     s.submit(page, "/flow/mfa", fields).await
 }

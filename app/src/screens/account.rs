@@ -5,18 +5,15 @@
 //! JavaScript; only WebAuthn needs it.
 
 use crate::api::{
-    AccountOverview, AccountPage, AccountProfile, AccountSection, AccountState,
-    AccountTotpSetup, AppsPage, ContactPage, DeletePage, Field, IdentitiesPage, MfaPage, PageEnv,
-    PasskeyAddPage, PasswordPage, Rule, SessionsPage, TokensPage, VerifyMethod, VerifyPage,
-    TOTP_DIGITS,
+    AccountOverview, AccountPage, AccountProfile, AccountSection, AccountState, AccountTotpSetup,
+    AppsPage, ContactPage, DeletePage, Field, IdentitiesPage, MfaPage, PageEnv, PasskeyAddPage,
+    PasswordPage, Rule, SessionsPage, TokensPage, VerifyMethod, VerifyPage, TOTP_DIGITS,
 };
 use crate::components::{
     ErrorSummary, Layout, NewPasswordFields, NoticeBanner, PasswordField, SubmitButton, TextField,
 };
 use crate::i18n::{Locale, Msg};
-use crate::screens::mfa::{
-    ActionField, AppCodeField, CopyButton, TotpSetupSteps, WebauthnButton,
-};
+use crate::screens::mfa::{ActionField, AppCodeField, CopyButton, TotpSetupSteps, WebauthnButton};
 use crate::screens::CsrfField;
 use leptos::prelude::*;
 
@@ -117,7 +114,10 @@ fn page_view(env: &PageEnv, state: &AccountState) -> AnyView {
 }
 
 fn overview(o: &AccountOverview, sections: &[AccountSection], l: Locale) -> impl IntoView {
-    let who = o.name.clone().map(|n| view! { <p class="account-name">{n}</p> });
+    let who = o
+        .name
+        .clone()
+        .map(|n| view! { <p class="account-name">{n}</p> });
     let picture = o.picture.clone().map(|src| {
         view! { <img class="account-picture" src=src alt="" width="64" height="64"/> }
     });
@@ -406,7 +406,11 @@ fn contact(
         if c.removable {
             action_button(
                 csrf,
-                if c.phone { "remove_phone" } else { "remove_email" },
+                if c.phone {
+                    "remove_phone"
+                } else {
+                    "remove_email"
+                },
                 vec![],
                 l.text(Msg::AccountRemove).to_string(),
                 false,
@@ -682,7 +686,9 @@ fn identities(i: &IdentitiesPage, csrf: &str, l: Locale) -> impl IntoView {
 }
 
 fn factor_times(created: i64, used: Option<i64>, l: Locale) -> String {
-    let mut s = l.text(Msg::AccountAddedAt).replace("{at}", &l.datetime(created));
+    let mut s = l
+        .text(Msg::AccountAddedAt)
+        .replace("{at}", &l.datetime(created));
     if let Some(u) = used {
         s.push_str(" · ");
         s.push_str(&l.text(Msg::AccountLastUsed).replace("{at}", &l.datetime(u)));
@@ -943,7 +949,10 @@ fn tokens(
             }
         })
         .collect_view();
-    let chosen = state.value_or("days", &t.lifetimes.first().copied().unwrap_or(0).to_string());
+    let chosen = state.value_or(
+        "days",
+        &t.lifetimes.first().copied().unwrap_or(0).to_string(),
+    );
     let options = t
         .lifetimes
         .iter()

@@ -158,7 +158,12 @@ fn text_input(
     }
 }
 
-pub(crate) fn field_view(f: &ProfileFieldView, state: &ContinueState, l: Locale, autofocus: bool) -> AnyView {
+pub(crate) fn field_view(
+    f: &ProfileFieldView,
+    state: &ContinueState,
+    l: Locale,
+    autofocus: bool,
+) -> AnyView {
     match f.kind {
         ProfileKind::Checkbox => {
             let error = state.error(&f.name);

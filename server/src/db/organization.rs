@@ -70,8 +70,7 @@ impl InvitationRow {
     }
 }
 
-const ORG_COLUMNS: &str =
-    "id, name, description, branding, mfa_required, jit_domains, created_at";
+const ORG_COLUMNS: &str = "id, name, description, branding, mfa_required, jit_domains, created_at";
 const MEMBER_COLUMNS: &str = "m.organization_id, m.user_id, m.role, m.created_at, u.username, \
                               u.email, u.phone, u.profile";
 const INVITATION_COLUMNS: &str = "id, organization_id, email, role, invited_by, created_at, \
@@ -181,7 +180,11 @@ impl Db {
     }
 
     /// The user's role in the organization, if a member.
-    pub async fn member_role(&self, organization_id: &str, user_id: &str) -> Result<Option<String>> {
+    pub async fn member_role(
+        &self,
+        organization_id: &str,
+        user_id: &str,
+    ) -> Result<Option<String>> {
         Ok(sqlx::query_scalar(
             "SELECT role FROM organization_members WHERE organization_id = $1 AND user_id = $2",
         )
@@ -326,7 +329,12 @@ impl Db {
     }
 
     /// Revokes an open invitation of the organization; whether there was one.
-    pub async fn revoke_invitation(&self, organization_id: &str, id: &str, now: i64) -> Result<bool> {
+    pub async fn revoke_invitation(
+        &self,
+        organization_id: &str,
+        id: &str,
+        now: i64,
+    ) -> Result<bool> {
         Ok(sqlx::query(
             "UPDATE organization_invitations SET revoked_at = $1 WHERE organization_id = $2 \
              AND id = $3 AND accepted_at IS NULL AND revoked_at IS NULL",

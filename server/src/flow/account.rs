@@ -77,6 +77,9 @@ pub struct AccountProgress {
     pub new_token: Option<String>,
     /// A new email address or phone number waiting for its code.
     pub new_address: Option<Identifier>,
+    /// A form sent before the verification it needed: its page and what was typed, to fill
+    /// it again once verified.
+    pub waiting: Option<(String, Vec<(String, String)>)>,
 }
 
 impl AccountProgress {
@@ -125,9 +128,7 @@ async fn may_change(
     if !ctx.state.config.account.enabled || !control.editable() {
         return Ok(Some(UiError::ReadOnly));
     }
-    if sensitive
-        && !verification::is_fresh(ctx, &me.user, me.session.as_ref(), Some(flow)).await?
-    {
+    if sensitive && !verification::is_fresh(ctx, &me.user, me.session.as_ref(), Some(flow)).await? {
         return Ok(Some(UiError::VerificationRequired));
     }
     Ok(None)
@@ -156,7 +157,11 @@ pub enum Loss<'a> {
 /// How many ways `user` would have to sign in after `loss`: a password with an identifier
 /// that signs in with one, a code or link to a verified address, a linked provider that is
 /// still configured, a passkey where passkeys sign in.
-pub async fn sign_in_ways(state: &AppState, user: &UserRow, loss: Loss<'_>) -> Result<usize, AppError> {
+pub async fn sign_in_ways(
+    state: &AppState,
+    user: &UserRow,
+    loss: Loss<'_>,
+) -> Result<usize, AppError> {
     let x = &state.config.experience;
     let has = |k: IdentifierKind| match k {
         IdentifierKind::Username => user.username.is_some(),
@@ -252,12 +257,15 @@ pub async fn save_profile(
             claims.insert(name.into(), value.into());
         }
     };
-    for (name, control, max, url) in [("name", f.name, 128, false), ("picture", f.avatar, 1024, true)] {
+    for (name, control, max, url) in [
+        ("name", f.name, 128, false),
+        ("picture", f.avatar, 1024, true),
+    ] {
         let Some(value) = get(name) else {
             continue;
         };
         if !control.editable() {
-            errors.named.push((name.into(), UiError::ReadOnly));
+            errors.form = Some(UiError::ReadOnly);
             continue;
         }
         let checked = if url {
@@ -275,13 +283,13 @@ pub async fn save_profile(
         let current = me.user.username.clone().unwrap_or_default();
         if raw != current && !(raw.is_empty() && current.is_empty()) {
             if !f.username.editable() {
-                errors.named.push(("username".into(), UiError::ReadOnly));
+                errors.form = Some(UiError::ReadOnly);
             } else {
                 match identifier::username(raw, &state.config.username_policy) {
                     Ok(u) if Some(&u) == me.user.username.as_ref() => {}
-                    Ok(u) if state.db.user_by_username(&u).await?.is_some() => {
-                        errors.named.push(("username".into(), UiError::UsernameTaken))
-                    }
+                    Ok(u) if state.db.user_by_username(&u).await?.is_some() => errors
+                        .named
+                        .push(("username".into(), UiError::UsernameTaken)),
                     Ok(u) => username = Some(u),
                     Err(e) => errors.named.push(("username".into(), e)),
                 }
@@ -343,7 +351,11 @@ pub async fn save_profile(
     }
     state
         .db
-        .set_profile(&me.user.id, &serde_json::Value::Object(claims).to_string(), now)
+        .set_profile(
+            &me.user.id,
+            &serde_json::Value::Object(claims).to_string(),
+            now,
+        )
         .await?;
     tracing::info!(user = %me.user.id, "profile saved in the account center");
     done(PROFILE_SCREEN, AccountNotice::Saved)
@@ -400,7 +412,11 @@ pub async fn change_contact(
         Ok(id) => id,
         Err(e) => return field_error(e),
     };
-    let current = if phone { &me.user.phone } else { &me.user.email };
+    let current = if phone {
+        &me.user.phone
+    } else {
+        &me.user.email
+    };
     if current.as_deref() == Some(id.value.as_str()) {
         return field_error(UiError::SameAddress);
     }
@@ -499,7 +515,11 @@ pub async fn cancel_change(ctx: &Ctx<'_>, flow: &mut Flow, phone: bool) -> StepR
 
 /// Whether the address may be removed: sign-up does not require its kind, and the account
 /// keeps a way to sign in.
-pub async fn contact_removable(state: &AppState, user: &UserRow, phone: bool) -> Result<bool, AppError> {
+pub async fn contact_removable(
+    state: &AppState,
+    user: &UserRow,
+    phone: bool,
+) -> Result<bool, AppError> {
     let kind = if phone {
         IdentifierKind::Phone
     } else {
@@ -513,7 +533,11 @@ pub async fn contact_removable(state: &AppState, user: &UserRow, phone: bool) ->
 pub async fn remove_contact(ctx: &Ctx<'_>, flow: &mut Flow, me: &Me, phone: bool) -> StepResult {
     let state = ctx.state;
     gate!(ctx, flow, me, contact_control(state, phone), true);
-    let current = if phone { &me.user.phone } else { &me.user.email };
+    let current = if phone {
+        &me.user.phone
+    } else {
+        &me.user.email
+    };
     if current.is_none() {
         return refused(UiError::FormExpired);
     }
@@ -551,10 +575,7 @@ pub async fn change_password(
             Ok(h) => h,
             Err(e) => return Ok(Err(e)),
         };
-    ctx.state
-        .db
-        .set_password(&me.user.id, &hash, now())
-        .await?;
+    ctx.state.db.set_password(&me.user.id, &hash, now()).await?;
     tracing::info!(user = %me.user.id, "password changed in the account center");
     done(PASSWORD_SCREEN, AccountNotice::PasswordChanged)
 }
@@ -593,9 +614,7 @@ pub async fn linked(
     up: &Upstream,
 ) -> StepResult {
     let state = ctx.state;
-    let Some((_, user)) =
-        crate::oidc::authorize::current_session(state, ctx.headers).await?
-    else {
+    let Some((_, user)) = crate::oidc::authorize::current_session(state, ctx.headers).await? else {
         return refused(UiError::FormExpired);
     };
     if user.id != user_id {
@@ -716,7 +735,11 @@ async fn first_backup_codes(ctx: &Ctx<'_>, flow: &mut Flow, me: &Me) -> StepResu
 }
 
 /// The WebAuthn creation options of the add-a-passkey page.
-pub async fn passkey_options(ctx: &Ctx<'_>, flow: &mut Flow, me: &Me) -> Result<Option<String>, AppError> {
+pub async fn passkey_options(
+    ctx: &Ctx<'_>,
+    flow: &mut Flow,
+    me: &Me,
+) -> Result<Option<String>, AppError> {
     let state = ctx.state;
     let Some(rp) = state.webauthn.as_deref() else {
         return Ok(None);
@@ -731,11 +754,9 @@ pub async fn passkey_options(ctx: &Ctx<'_>, flow: &mut Flow, me: &Me) -> Result<
 pub async fn add_passkey(ctx: &Ctx<'_>, flow: &mut Flow, me: &Me, credential: &str) -> StepResult {
     let state = ctx.state;
     gate!(ctx, flow, me, fields(state).mfa, true);
-    let Some(rp) = state
-        .webauthn
-        .as_deref()
-        .filter(|_| state.config.mfa.allows(MfaFactorKind::Webauthn) || state.config.passkeys.sign_in)
-    else {
+    let Some(rp) = state.webauthn.as_deref().filter(|_| {
+        state.config.mfa.allows(MfaFactorKind::Webauthn) || state.config.passkeys.sign_in
+    }) else {
         return refused(UiError::WebauthnRefused);
     };
     // Single use: a replayed answer finds no state.
@@ -777,7 +798,13 @@ pub async fn rename_factor(
 pub async fn remove_factor(ctx: &Ctx<'_>, flow: &mut Flow, me: &Me, id: &str) -> StepResult {
     let state = ctx.state;
     gate!(ctx, flow, me, fields(state).mfa, true);
-    if !state.db.factors(&me.user.id).await?.iter().any(|f| f.id == id) {
+    if !state
+        .db
+        .factors(&me.user.id)
+        .await?
+        .iter()
+        .any(|f| f.id == id)
+    {
         return refused(UiError::FormExpired);
     }
     if factor_needed(state, &me.user, id).await? {
@@ -795,7 +822,9 @@ pub async fn remove_factor(ctx: &Ctx<'_>, flow: &mut Flow, me: &Me, id: &str) ->
 pub async fn regenerate_backup_codes(ctx: &Ctx<'_>, flow: &mut Flow, me: &Me) -> StepResult {
     let state = ctx.state;
     gate!(ctx, flow, me, fields(state).mfa, true);
-    if !state.config.mfa.allows(MfaFactorKind::BackupCode) || state.config.mfa.policy == MfaPolicy::Off {
+    if !state.config.mfa.allows(MfaFactorKind::BackupCode)
+        || state.config.mfa.policy == MfaPolicy::Off
+    {
         return refused(UiError::ReadOnly);
     }
     flow.progress.account.backup_codes = super::mfa::new_backup_codes(state, &me.user).await?;
@@ -957,7 +986,12 @@ pub async fn sole_admin_of(state: &AppState, user_id: &str) -> Result<Vec<String
 
 /// Deletes the account: every session ends through the logout channels, the user's
 /// organizations without other members go with it, and the data is erased.
-pub async fn delete_account(ctx: &Ctx<'_>, flow: &mut Flow, me: &Me, confirmed: bool) -> StepResult {
+pub async fn delete_account(
+    ctx: &Ctx<'_>,
+    flow: &mut Flow,
+    me: &Me,
+    confirmed: bool,
+) -> StepResult {
     let state = ctx.state;
     gate!(ctx, flow, me, fields(state).delete, true);
     if !confirmed {
@@ -1133,16 +1167,13 @@ async fn verify_step(
 /// Off to the verification page; the form's values wait for the way back to `path`.
 pub async fn verification_first(
     state: &AppState,
-    flow: &Flow,
+    flow: &mut Flow,
     path: &str,
     values: Vec<(String, String)>,
 ) -> Result<app::port::Submitted, AppError> {
-    let memory = crate::flow::FormMemory {
-        screen: path.into(),
-        named_values: values,
-        ..Default::default()
-    };
-    super::remember(state, flow, &memory).await?;
+    flow.progress.account.waiting = Some((path.to_string(), values));
+    save_progress(state, flow).await?;
+    super::clear_memory(state, flow, path, None, Vec::new()).await?;
     Ok(super::go(verify_page(path, None), Vec::new()))
 }
 
@@ -1177,8 +1208,15 @@ pub async fn form(
             };
             let to = if memory.errors.is_empty() && action != "send_verification_code" {
                 // What was typed before the verification was asked for fills the form again.
-                if let Some(prior) = flow.memory.as_ref().filter(|m| m.screen == next) {
-                    memory.named_values = prior.named_values.clone();
+                if let Some((_, values)) = flow
+                    .progress
+                    .account
+                    .waiting
+                    .take()
+                    .filter(|(path, _)| *path == next)
+                {
+                    memory.named_values = values;
+                    save_progress(&state, &flow).await?;
                 }
                 memory.screen = next.clone();
                 next
@@ -1209,11 +1247,18 @@ pub async fn form(
                 // A change that needs a fresh verification: verify first, then come back to
                 // the form as it was typed.
                 Err(e) if e.form == Some(UiError::VerificationRequired) => {
-                    verification_first(&state, &flow, screen.path, remembered(&pairs)).await?
+                    verification_first(&state, &mut flow, screen.path, remembered(&pairs)).await?
                 }
                 outcome => {
-                    super::answer(&state, &flow, screen, Vec::new(), remembered(&pairs), outcome)
-                        .await?
+                    super::answer(
+                        &state,
+                        &flow,
+                        screen,
+                        Vec::new(),
+                        remembered(&pairs),
+                        outcome,
+                    )
+                    .await?
                 }
             }
         };

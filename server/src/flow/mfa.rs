@@ -462,7 +462,9 @@ pub async fn check_backup_code(
     }
     let invalid = |left| UiError::BackupCodeInvalid { left };
     let Some((lookup, code)) = mfa::parse_backup_code(typed) else {
-        return Ok(Err(wrong_errors(ctx, user, Field::BackupCode, invalid).await?));
+        return Ok(Err(
+            wrong_errors(ctx, user, Field::BackupCode, invalid).await?
+        ));
     };
     let hash = ctx.state.db.backup_code(&user.id, &lookup).await?;
     // A code whose first group matches nothing still costs one hash: the answer's timing
@@ -478,7 +480,9 @@ pub async fn check_backup_code(
             .use_backup_code(&user.id, &lookup, now())
             .await?
     {
-        return Ok(Err(wrong_errors(ctx, user, Field::BackupCode, invalid).await?));
+        return Ok(Err(
+            wrong_errors(ctx, user, Field::BackupCode, invalid).await?
+        ));
     }
     lockout::succeeded(&ctx.state.db, &subjects(ctx, user)).await?;
     Ok(Ok(()))
@@ -662,7 +666,13 @@ pub async fn check_new_totp(
 
 /// The factor row of an authenticator app set up with a code of time step `step`: that
 /// code cannot be used again to sign in.
-pub fn totp_row(state: &AppState, user: &UserRow, secret: String, step: i64, now: i64) -> FactorRow {
+pub fn totp_row(
+    state: &AppState,
+    user: &UserRow,
+    secret: String,
+    step: i64,
+    now: i64,
+) -> FactorRow {
     FactorRow {
         id: uuid::Uuid::new_v4().to_string(),
         user_id: user.id.clone(),
@@ -795,7 +805,10 @@ pub async fn registration_for(
         sel.resident_key = Some(webauthn_rs_proto::ResidentKeyRequirement::Required);
         sel.require_resident_key = true;
     }
-    Ok((serde_json::to_string(&options)?, serde_json::to_string(&reg)?))
+    Ok((
+        serde_json::to_string(&options)?,
+        serde_json::to_string(&reg)?,
+    ))
 }
 
 /// Checks the browser's answer to a registration against its state (challenge, origin,

@@ -277,7 +277,10 @@ pub async fn invite(
         accepted_at: None,
         revoked_at: None,
     };
-    state.db.insert_invitation(&inv, &token_hash(&token)).await?;
+    state
+        .db
+        .insert_invitation(&inv, &token_hash(&token))
+        .await?;
     super::verify_code::record_send(ctx, &email).await?;
     let link = invitation_link(state, &token);
     let message = crate::messaging::organization_invitation_message(
@@ -454,7 +457,11 @@ async fn accept(
     if !state.db.accept_invitation(&inv.id, now()).await? {
         return refused(UiError::InvitationSpent);
     }
-    match state.db.add_member(&org.id, &user.id, &inv.role, now()).await {
+    match state
+        .db
+        .add_member(&org.id, &user.id, &inv.role, now())
+        .await
+    {
         Ok(()) | Err(DbError::Conflict) => {}
         Err(e) => return Err(e.into()),
     }
@@ -494,7 +501,12 @@ pub async fn for_user(
 }
 
 /// Accepts (or declines) one of the invitations listed for the user's verified address.
-pub async fn answer_listed(state: &AppState, user: &UserRow, id: &str, accept_it: bool) -> OrgResult {
+pub async fn answer_listed(
+    state: &AppState,
+    user: &UserRow,
+    id: &str,
+    accept_it: bool,
+) -> OrgResult {
     let Some((inv, org)) = for_user(state, user)
         .await?
         .into_iter()
@@ -545,7 +557,11 @@ pub async fn join_by_domain(state: &AppState, user: &UserRow) -> Result<(), AppE
         if !org.domains().contains(&domain.as_str()) {
             continue;
         }
-        match state.db.add_member(&org.id, &user.id, ROLE_MEMBER, now()).await {
+        match state
+            .db
+            .add_member(&org.id, &user.id, ROLE_MEMBER, now())
+            .await
+        {
             Ok(()) => {
                 tracing::info!(user = %user.id, organization = %org.id, "joined by email domain")
             }
@@ -589,10 +605,8 @@ async fn sign_in_to_accept(
         return Ok(super::go(invitation_path(token), Vec::new()));
     };
     let (mut flow, cookies) = super::new_direct_flow(state).await?;
-    let email = crate::identifier::Identifier::new(
-        crate::config::IdentifierKind::Email,
-        inv.email.clone(),
-    );
+    let email =
+        crate::identifier::Identifier::new(crate::config::IdentifierKind::Email, inv.email.clone());
     flow.progress.return_to = Some(invitation_path(token));
     let exists = state.db.user_by_email(&inv.email).await?.is_some();
     flow.progress.invited = Some(inv.email.clone());

@@ -245,8 +245,7 @@ pub async fn code(
     user: &UserRow,
     code: &str,
 ) -> Result<Result<(), FormErrors>, AppError> {
-    if flow.progress.code_purpose != CodePurpose::Verification || flow.progress.code_to.is_none()
-    {
+    if flow.progress.code_purpose != CodePurpose::Verification || flow.progress.code_to.is_none() {
         return Ok(Err(FormErrors::form(UiError::FormExpired)));
     }
     let to = match super::verify_code::check(ctx, flow, code).await? {

@@ -113,8 +113,8 @@ fn uses(state: &AppState, user: &UserRow, kind: IdentifierKind) -> bool {
 /// The sections this user sees.
 async fn sections(state: &AppState, user: &UserRow) -> Result<Vec<AccountSection>, AppError> {
     let f = &state.config.account.fields;
-    let identities = !state.connectors.all.is_empty()
-        || !state.db.identities(&user.id).await?.is_empty();
+    let identities =
+        !state.connectors.all.is_empty() || !state.db.identities(&user.id).await?.is_empty();
     Ok(ALL_SECTIONS
         .into_iter()
         .filter(|s| match s {
@@ -256,7 +256,10 @@ pub async fn overview(
             let l = v.locale;
             let u = &v.user;
             let claims = u.profile_claims();
-            let name = claims.get("name").and_then(|n| n.as_str()).map(String::from);
+            let name = claims
+                .get("name")
+                .and_then(|n| n.as_str())
+                .map(String::from);
             let picture = claims
                 .get("picture")
                 .and_then(|n| n.as_str())
@@ -501,8 +504,8 @@ pub async fn verify(
     extensions: Extensions,
     Query(q): Query<VerifyQuery>,
 ) -> Response {
-    let section = AccountSection::of_path(&next_page(q.next.as_deref()))
-        .unwrap_or(AccountSection::Overview);
+    let section =
+        AccountSection::of_path(&next_page(q.next.as_deref())).unwrap_or(AccountSection::Overview);
     account_page(
         &state,
         &headers,
@@ -589,7 +592,9 @@ pub async fn identities(
                 linked.push(IdentityView {
                     connector: r.connector.clone(),
                     subject: r.subject.clone(),
-                    provider: c.map(|c| c.name.clone()).unwrap_or_else(|| r.connector.clone()),
+                    provider: c
+                        .map(|c| c.name.clone())
+                        .unwrap_or_else(|| r.connector.clone()),
                     email: r.email.clone(),
                     enterprise: c.is_some_and(|c| c.kind == ConnectorKind::Enterprise),
                     linked_at: r.created_at,
@@ -638,8 +643,7 @@ pub async fn mfa(
             let mut passkeys = Vec::new();
             for f in state.db.factors(&v.user.id).await? {
                 let removable = !engine::factor_needed(state, &v.user, &f.id).await?
-                    && engine::sign_in_ways(state, &v.user, engine::Loss::Factor(&f.id)).await?
-                        > 0;
+                    && engine::sign_in_ways(state, &v.user, engine::Loss::Factor(&f.id)).await? > 0;
                 let view = FactorView {
                     id: f.id.clone(),
                     name: f.name.clone(),
@@ -1151,16 +1155,18 @@ pub async fn invitation(
             .memory
             .clone()
             .filter(|m| m.screen == orgs::INVITATION_PATH);
-        let base = |inv: &crate::db::InvitationRow, org: &crate::db::OrganizationRow| {
-            InvitationState {
+        let base =
+            |inv: &crate::db::InvitationRow, org: &crate::db::OrganizationRow| InvitationState {
                 token: token.clone(),
                 organization: org.name.clone(),
                 email: inv.email.clone(),
                 role: inv.role.clone(),
-                errors: memory.as_ref().map(|m| m.errors.clone()).unwrap_or_default(),
+                errors: memory
+                    .as_ref()
+                    .map(|m| m.errors.clone())
+                    .unwrap_or_default(),
                 ..Default::default()
-            }
-        };
+            };
         let screen = match &standing {
             orgs::Standing::Spent => InvitationState {
                 step: InvitationStep::Spent,

@@ -80,15 +80,7 @@ async fn run_step(
             sign_in::SCREEN
         };
         let outcome = step(&ctx, &mut flow).await?;
-        let mut submitted = answer(
-            state,
-            &flow,
-            screen,
-            Vec::new(),
-            Vec::new(),
-            outcome,
-        )
-        .await?;
+        let mut submitted = answer(state, &flow, screen, Vec::new(), Vec::new(), outcome).await?;
         submitted.set_cookies.extend(cookies);
         Ok(submitted)
     }

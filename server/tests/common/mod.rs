@@ -388,3 +388,15 @@ pub fn six_digits(text: &str) -> Option<String> {
     }
     None
 }
+
+/// The authenticator-app code of `secret` (base32), `offset_steps` steps of 30 seconds from
+/// now.
+pub fn totp(secret: &str, offset_steps: i64) -> String {
+    let bytes = totp_rs::Secret::Encoded(secret.into())
+        .to_bytes()
+        .expect("base32");
+    let t =
+        totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes, None, "x".into());
+    let now = server::crypto::now() + offset_steps * 30;
+    t.generate(now as u64)
+}
