@@ -1346,6 +1346,9 @@ pub struct ConsentState {
     /// What the application asks for that the user has not allowed yet.
     pub items: Vec<ConsentItem>,
     pub resources: Vec<ConsentResource>,
+    /// The user's organizations to pick from for organization scopes: `(id, name, ticked)`.
+    #[serde(default)]
+    pub organizations: Vec<(String, String, bool)>,
     /// Whether the user allowed this application something before (it asks for more now).
     pub extending: bool,
     /// The application's terms of service and privacy policy.

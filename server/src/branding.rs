@@ -285,9 +285,9 @@ impl Brands {
     }
 }
 
-/// The resolution order in full: organisation over application over default. Pages of an
-/// organisation (`organization_id`, once organisations are stored) resolve through this; the
-/// others use [`Brands::for_client`], which is this without the organisation layer.
+/// The resolution order in full: organisation over application over default. Pages of a
+/// sign-in for an organisation (`organization_id`) resolve through this; the others use
+/// [`Brands::for_page`], which is this without the organisation layer.
 pub fn for_organization(
     config: &Config,
     client_id: Option<&str>,

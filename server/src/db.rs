@@ -193,6 +193,8 @@ pub struct CodeRow {
     pub policy: Option<String>,
     /// Space-separated resource indicators (the tokens' audience).
     pub resources: Option<String>,
+    /// The organization the authorization was for (`organization_id`).
+    pub organization_id: Option<String>,
 }
 
 /// A stored access or refresh token.
@@ -214,6 +216,8 @@ pub struct TokenRow {
     /// Space-separated resource indicators: the token's audience.
     pub resources: Option<String>,
     pub created_at: i64,
+    /// The organization the token is for.
+    pub organization_id: Option<String>,
 }
 
 /// A new token to store.
@@ -232,6 +236,7 @@ pub struct NewToken<'a> {
     pub expires_at: i64,
     pub policy: Option<&'a str>,
     pub resources: Option<&'a str>,
+    pub organization_id: Option<&'a str>,
 }
 
 /// A stored signing key.
@@ -697,8 +702,9 @@ impl Db {
     pub async fn insert_code(&self, code_hash: &str, c: &CodeRow) -> Result<()> {
         sqlx::query(
             "INSERT INTO authorization_codes (code_hash, grant_id, client_id, user_id, redirect_uri, scope, \
-             nonce, code_challenge, sid, auth_time, amr, expires_at, used_at, policy, resources) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $13, $14)",
+             nonce, code_challenge, sid, auth_time, amr, expires_at, used_at, policy, resources, \
+             organization_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $13, $14, $15)",
         )
         .bind(code_hash)
         .bind(&c.grant_id)
@@ -714,6 +720,7 @@ impl Db {
         .bind(c.expires_at)
         .bind(&c.policy)
         .bind(&c.resources)
+        .bind(&c.organization_id)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -737,7 +744,8 @@ impl Db {
         .rows_affected();
         let row: Option<CodeRow> = sqlx::query_as(
             "SELECT grant_id, client_id, user_id, redirect_uri, scope, nonce, code_challenge, sid, \
-             auth_time, amr, expires_at, used_at, policy, resources FROM authorization_codes WHERE code_hash = $1",
+             auth_time, amr, expires_at, used_at, policy, resources, organization_id \
+             FROM authorization_codes WHERE code_hash = $1",
         )
         .bind(code_hash)
         .fetch_optional(&self.pool)
@@ -756,8 +764,8 @@ impl Db {
     pub async fn insert_token(&self, t: &NewToken<'_>) -> Result<()> {
         sqlx::query(
             "INSERT INTO tokens (token_hash, kind, grant_id, client_id, user_id, scope, sid, auth_time, amr, \
-             nonce, created_at, expires_at, used_at, revoked_at, policy, resources) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, NULL, $13, $14)",
+             nonce, created_at, expires_at, used_at, revoked_at, policy, resources, organization_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, NULL, $13, $14, $15)",
         )
         .bind(t.hash)
         .bind(t.kind)
@@ -773,6 +781,7 @@ impl Db {
         .bind(t.expires_at)
         .bind(t.policy)
         .bind(t.resources)
+        .bind(t.organization_id)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -780,7 +789,7 @@ impl Db {
 
     const TOKEN_COLUMNS: &'static str =
         "kind, grant_id, client_id, user_id, scope, sid, auth_time, amr, nonce, \
-         expires_at, used_at, revoked_at, policy, resources, created_at";
+         expires_at, used_at, revoked_at, policy, resources, created_at, organization_id";
 
     /// A token by digest, whatever its state.
     pub async fn token(&self, hash: &str) -> Result<Option<TokenRow>> {

@@ -10,13 +10,16 @@ pub mod token;
 pub mod userinfo;
 
 /// Scopes Sesame understands; others in a request are ignored.
-pub const SCOPES: [&str; 6] = [
+pub const SCOPES: [&str; 9] = [
     "openid",
     "profile",
     "email",
     "phone",
     "address",
     "offline_access",
+    "organizations",
+    "organization_roles",
+    "account",
 ];
 
 /// The authentication methods a session was established with (`amr`, RFC 8176 values).

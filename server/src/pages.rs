@@ -68,6 +68,7 @@ pub(crate) fn render_flow(
             path: Some(path.into()),
             client_id: request.map(|r| r.client_id.clone()),
             user_flow: request.and_then(|r| r.policy.clone()),
+            organization: request.and_then(|r| r.organization_branding.clone()),
             ..Default::default()
         },
     )

@@ -33,6 +33,8 @@ pub struct PageOptions {
     pub frames: Vec<String>,
     /// The user flow (Azure AD B2C `p`) the page belongs to: its look and languages apply.
     pub user_flow: Option<String>,
+    /// The look of the organization the sign-in is for (over the application's).
+    pub organization: Option<crate::config::BrandingConfig>,
 }
 
 /// The language of a request: the picker's cookie, then `ui_locales`, then
@@ -88,9 +90,14 @@ pub fn page(state: &AppState, headers: &HeaderMap, screen: Screen, opts: PageOpt
             ),
             csrf: web::csrf_token(&state.csrf_key, &secret),
             path: opts.path.unwrap_or_else(|| "/".into()),
-            branding: state
-                .brands
-                .for_page(opts.client_id.as_deref(), flow.map(|f| f.name.as_str())),
+            branding: match &opts.organization {
+                Some(org) => {
+                    crate::branding::for_organization(&state.config, opts.client_id.as_deref(), org)
+                }
+                None => state
+                    .brands
+                    .for_page(opts.client_id.as_deref(), flow.map(|f| f.name.as_str())),
+            },
             pending: false,
             user_flow: flow.is_some(),
             languages: flow.and_then(|f| f.locales()).unwrap_or_default(),

@@ -390,3 +390,61 @@ async fn apis_are_asked_for_by_name_and_see_their_tokens_at_introspection() {
     let gone = introspect(&mut s, "notes-api", "notes-api-secret", &access).await;
     assert_eq!(gone["active"], false);
 }
+
+#[tokio::test]
+async fn the_user_picks_the_organizations_a_third_party_sees() {
+    let mut s = sesame().await;
+    let start = s.get(&authorize_third("openid organizations", "")).await;
+    assert_eq!(start.location().as_deref(), Some("/sign-in"));
+    s.register("otto", "correct horse battery").await;
+    let user = s
+        .state
+        .db
+        .user_by_username("otto")
+        .await
+        .unwrap()
+        .expect("user");
+    for (id, name) in [("red", "Red Team"), ("blue", "Blue Team")] {
+        let org = server::db::OrganizationRow {
+            id: id.into(),
+            name: name.into(),
+            description: String::new(),
+            branding: None,
+            mfa_required: 0,
+            jit_domains: String::new(),
+            created_at: 0,
+        };
+        s.state
+            .db
+            .insert_organization(&org, &user.id, 0)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        s.get("/authorize/resume").await.location().as_deref(),
+        Some("/consent")
+    );
+    let page = s.get("/consent").await;
+    assert!(
+        page.body.contains("For these organizations"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Red Team") && page.body.contains("Blue Team"));
+    let csrf = page.csrf();
+    s.post_form(
+        "/flow/consent",
+        &[
+            ("csrf", &csrf),
+            ("action", "allow"),
+            ("organization", "blue"),
+        ],
+    )
+    .await;
+    let tokens = tokens_for_third(&mut s).await;
+    let claims = jwt_claims(tokens["id_token"].as_str().expect("id token"));
+    assert_eq!(claims["organizations"], serde_json::json!(["blue"]));
+    // Asked once: the next request goes straight through.
+    let again = s.get(&authorize_third("openid organizations", "")).await;
+    assert!(back_to_app(&again).contains("code="));
+}

@@ -77,6 +77,20 @@ pub fn ConsentScreen(env: PageEnv, state: ConsentState) -> impl IntoView {
             </p>
             <form class="form consent-form" method="post" action=ACTION>
                 <CsrfField token=env.csrf.clone()/>
+                {(!state.organizations.is_empty()).then(|| view! {
+                    <fieldset class="fieldset consent-organizations">
+                        <legend class="field-label">{l.text(Msg::ConsentOrganizations)}</legend>
+                        {state.organizations.iter().map(|(id, name, ticked)| {
+                            let input = format!("org-{id}");
+                            view! {
+                                <div class="field field-checkbox">
+                                    <input type="checkbox" class="checkbox" id=input.clone() name="organization" value=id.clone() checked=*ticked/>
+                                    <label for=input>{name.clone()}</label>
+                                </div>
+                            }
+                        }).collect_view()}
+                    </fieldset>
+                })}
                 <p class="field-hint">{l.text(Msg::ConsentRemember)}</p>
                 <div class="button-row">
                     <button type="submit" class="button button-primary" name="action" value="allow">

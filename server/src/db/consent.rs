@@ -10,6 +10,8 @@ pub struct ConsentRow {
     pub scopes: String,
     /// Space-separated resource indicators.
     pub resources: String,
+    /// Space-separated organization ids (organization scopes).
+    pub organizations: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -24,14 +26,19 @@ impl ConsentRow {
     pub fn resource_list(&self) -> Vec<&str> {
         self.resources.split_whitespace().collect()
     }
+
+    /// The organizations the application may see.
+    pub fn organization_list(&self) -> Vec<&str> {
+        self.organizations.split_whitespace().collect()
+    }
 }
 
 impl Db {
     /// What `user_id` allowed `client_id`, if anything.
     pub async fn consent(&self, user_id: &str, client_id: &str) -> Result<Option<ConsentRow>> {
         Ok(sqlx::query_as(
-            "SELECT client_id, scopes, resources, created_at, updated_at FROM consents \
-             WHERE user_id = $1 AND client_id = $2",
+            "SELECT client_id, scopes, resources, organizations, created_at, updated_at \
+             FROM consents WHERE user_id = $1 AND client_id = $2",
         )
         .bind(user_id)
         .bind(client_id)
@@ -42,8 +49,8 @@ impl Db {
     /// Every application the user allowed, oldest first.
     pub async fn consents(&self, user_id: &str) -> Result<Vec<ConsentRow>> {
         Ok(sqlx::query_as(
-            "SELECT client_id, scopes, resources, created_at, updated_at FROM consents \
-             WHERE user_id = $1 ORDER BY created_at, client_id",
+            "SELECT client_id, scopes, resources, organizations, created_at, updated_at \
+             FROM consents WHERE user_id = $1 ORDER BY created_at, client_id",
         )
         .bind(user_id)
         .fetch_all(&self.pool)
@@ -57,6 +64,7 @@ impl Db {
         client_id: &str,
         scopes: &[String],
         resources: &[String],
+        organizations: &[String],
         now: i64,
     ) -> Result<()> {
         let old = self.consent(user_id, client_id).await?;
@@ -69,34 +77,30 @@ impl Db {
             }
             all.join(" ")
         };
-        match old {
-            Some(row) => {
-                sqlx::query(
-                    "UPDATE consents SET scopes = $1, resources = $2, updated_at = $3 \
-                     WHERE user_id = $4 AND client_id = $5",
-                )
-                .bind(merge(row.scope_list(), scopes))
-                .bind(merge(row.resource_list(), resources))
-                .bind(now)
-                .bind(user_id)
-                .bind(client_id)
-                .execute(&self.pool)
-                .await?;
-            }
-            None => {
-                sqlx::query(
-                    "INSERT INTO consents (user_id, client_id, scopes, resources, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $5)",
-                )
-                .bind(user_id)
-                .bind(client_id)
-                .bind(merge(Vec::new(), scopes))
-                .bind(merge(Vec::new(), resources))
-                .bind(now)
-                .execute(&self.pool)
-                .await?;
-            }
-        }
+        let (had_scopes, had_resources, had_orgs) = match &old {
+            Some(row) => (
+                row.scope_list(),
+                row.resource_list(),
+                row.organization_list(),
+            ),
+            None => (Vec::new(), Vec::new(), Vec::new()),
+        };
+        let sql = if old.is_some() {
+            "UPDATE consents SET scopes = $1, resources = $2, organizations = $3, updated_at = $4 \
+             WHERE user_id = $5 AND client_id = $6"
+        } else {
+            "INSERT INTO consents (scopes, resources, organizations, created_at, updated_at, \
+             user_id, client_id) VALUES ($1, $2, $3, $4, $4, $5, $6)"
+        };
+        sqlx::query(sql)
+            .bind(merge(had_scopes, scopes))
+            .bind(merge(had_resources, resources))
+            .bind(merge(had_orgs, organizations))
+            .bind(now)
+            .bind(user_id)
+            .bind(client_id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

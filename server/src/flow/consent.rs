@@ -1,8 +1,8 @@
 //! Consent: an application that is not the operator's own (or any application that asks with
 //! `prompt=consent`) gets what it asks for only once the signed-in user allows it. What was
 //! allowed is stored per user and application and reused; a later request for more asks only
-//! for the rest. Denying ends the flow with `access_denied` at the application. Choosing an
-//! organization for organization scopes joins this screen with organizations.
+//! for the rest. Denying ends the flow with `access_denied` at the application. For
+//! organization scopes the user picks the organizations the application may see.
 
 use super::{save_progress, Ctx, Flow, Next, Refusal, Screen, StepResult};
 use crate::crypto::now;
@@ -25,13 +25,23 @@ pub const SCREEN: Screen = Screen {
 pub struct Missing {
     pub scopes: Vec<String>,
     pub resources: Vec<String>,
+    /// The application asks for organization scopes and has no organization yet (or not the
+    /// one the request names): the user picks which it may see.
+    pub organizations: bool,
 }
 
 impl Missing {
     /// Whether the application may go on.
     pub fn is_empty(&self) -> bool {
-        self.scopes.is_empty() && self.resources.is_empty()
+        self.scopes.is_empty() && self.resources.is_empty() && !self.organizations
     }
+}
+
+/// Whether a request asks for organization scopes.
+pub fn wants_organizations(req: &AuthRequest) -> bool {
+    req.scope
+        .iter()
+        .any(|s| s == "organizations" || s == "organization_roles")
 }
 
 /// What of `req` the user must still allow: nothing for the operator's own applications
@@ -54,7 +64,21 @@ pub async fn missing(
         .as_ref()
         .map(|g| g.resource_list())
         .unwrap_or_default();
+    let orgs = granted
+        .as_ref()
+        .map(|g| g.organization_list())
+        .unwrap_or_default();
+    let has_orgs = !state.db.user_organizations(user_id).await?.is_empty();
+    let organizations = has_orgs
+        && wants_organizations(req)
+        && (forced
+            || granted.is_none()
+            || req
+                .organization_id
+                .as_deref()
+                .is_some_and(|o| !orgs.contains(&o)));
     Ok(Missing {
+        organizations,
         scopes: req
             .scope
             .iter()
@@ -133,6 +157,9 @@ pub fn describe(scope: &str, locale: Locale) -> ConsentItem {
         "phone" => Some(Msg::ScopePhone),
         "address" => Some(Msg::ScopeAddress),
         "offline_access" => Some(Msg::ScopeOfflineAccess),
+        "organizations" => Some(Msg::ScopeOrganizations),
+        "organization_roles" => Some(Msg::ScopeOrganizationRoles),
+        "account" => Some(Msg::ScopeAccount),
         _ => None,
     };
     ConsentItem {
@@ -141,8 +168,14 @@ pub fn describe(scope: &str, locale: Locale) -> ConsentItem {
     }
 }
 
-/// The consent screen's answer: `allow`, `deny`, or `switch` (another account).
-pub async fn answer(ctx: &Ctx<'_>, flow: &mut Flow, action: &str) -> StepResult {
+/// The consent screen's answer: `allow` (with the organizations ticked), `deny`, or
+/// `switch` (another account).
+pub async fn answer(
+    ctx: &Ctx<'_>,
+    flow: &mut Flow,
+    action: &str,
+    organizations: &[String],
+) -> StepResult {
     let state = ctx.state;
     let Some(req) = flow.request.clone() else {
         return Ok(Err(FormErrors::form(UiError::FormExpired)));
@@ -152,6 +185,22 @@ pub async fn answer(ctx: &Ctx<'_>, flow: &mut Flow, action: &str) -> StepResult 
     };
     match action {
         "allow" => {
+            // Only the user's own organizations can be allowed.
+            let mine = state.db.user_organizations(&session.user_id).await?;
+            let chosen: Vec<String> = organizations
+                .iter()
+                .filter(|o| mine.iter().any(|(m, _)| &m.id == *o))
+                .cloned()
+                .collect();
+            if wants_organizations(&req)
+                && req
+                    .organization_id
+                    .as_ref()
+                    .is_some_and(|o| !chosen.contains(o))
+                && missing(state, &req, &session.user_id).await?.organizations
+            {
+                return Ok(Err(FormErrors::form(UiError::Required)));
+            }
             state
                 .db
                 .grant_consent(
@@ -159,6 +208,7 @@ pub async fn answer(ctx: &Ctx<'_>, flow: &mut Flow, action: &str) -> StepResult 
                     &req.client_id,
                     &req.scope,
                     &req.resources,
+                    &chosen,
                     now(),
                 )
                 .await?;
@@ -200,6 +250,12 @@ pub async fn form(
     let pairs = super::form_pairs(&state, body).await;
     let csrf = super::pair(&pairs, "csrf").to_string();
     let action = super::pair(&pairs, "action").to_string();
+    let organizations: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "organization")
+        .take(100)
+        .map(|(_, v)| v.clone())
+        .collect();
     let outcome = super::run_form(
         &state,
         &parts,
@@ -207,7 +263,7 @@ pub async fn form(
         SCREEN,
         Vec::new(),
         Vec::new(),
-        async |ctx, flow| answer(ctx, flow, &action).await,
+        async |ctx, flow| answer(ctx, flow, &action, &organizations).await,
     )
     .await;
     super::redirect(outcome)

@@ -730,3 +730,65 @@ pub async fn form(
     .await;
     super::redirect(outcome)
 }
+
+/// The organizations application `client_id` may see of the user: all of them for the
+/// operator's own applications, those the user allowed for others.
+pub async fn visible_to(
+    state: &AppState,
+    client_id: &str,
+    user_id: &str,
+) -> Result<Vec<(OrganizationRow, String)>, AppError> {
+    let all = state.db.user_organizations(user_id).await?;
+    if state.client(client_id).is_some_and(|c| c.first_party) {
+        return Ok(all);
+    }
+    let allowed = state
+        .db
+        .consent(user_id, client_id)
+        .await?
+        .map(|c| {
+            c.organization_list()
+                .into_iter()
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    Ok(all
+        .into_iter()
+        .filter(|(o, _)| allowed.contains(&o.id))
+        .collect())
+}
+
+/// The organization claims of a token: `organization_id` for a request that named one,
+/// `organizations` (ids) with the `organizations` scope, `organization_roles`
+/// (`<id>:<role>`) with the `organization_roles` scope.
+pub async fn claims(
+    state: &AppState,
+    client_id: &str,
+    user_id: &str,
+    scopes: &[&str],
+    organization_id: Option<&str>,
+) -> Result<serde_json::Map<String, serde_json::Value>, AppError> {
+    let mut out = serde_json::Map::new();
+    if let Some(org) = organization_id {
+        out.insert("organization_id".into(), org.into());
+    }
+    let ids = scopes.contains(&"organizations");
+    let roles = scopes.contains(&"organization_roles");
+    if !ids && !roles {
+        return Ok(out);
+    }
+    let visible = visible_to(state, client_id, user_id).await?;
+    if ids {
+        let list: Vec<&str> = visible.iter().map(|(o, _)| o.id.as_str()).collect();
+        out.insert("organizations".into(), serde_json::json!(list));
+    }
+    if roles {
+        let list: Vec<String> = visible
+            .iter()
+            .map(|(o, r)| format!("{}:{r}", o.id))
+            .collect();
+        out.insert("organization_roles".into(), serde_json::json!(list));
+    }
+    Ok(out)
+}

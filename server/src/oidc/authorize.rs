@@ -831,6 +831,18 @@ pub async fn complete(
     session: &SessionRow,
 ) -> Result<Response, AppError> {
     let now = now();
+    // Tokens for an organization only for its members.
+    if let Some(org) = &req.organization_id {
+        if state.db.member_role(org, &session.user_id).await?.is_none() {
+            return Ok(respond_error(
+                state,
+                headers,
+                &req.target(),
+                "access_denied",
+                "the user is not a member of the organization",
+            ));
+        }
+    }
     let mut params = Vec::new();
     let mut code_value = None;
     if req.response_type.code() {
@@ -854,6 +866,7 @@ pub async fn complete(
                     used_at: None,
                     policy: req.policy.clone(),
                     resources: (!req.resources.is_empty()).then(|| req.resources.join(" ")),
+                    organization_id: req.organization_id.clone(),
                 },
             )
             .await?;
@@ -888,6 +901,14 @@ pub async fn complete(
                     .map(|c| ("c_hash", crate::keys::half_hash(c)))
                     .collect(),
                 policy: req.policy.as_deref(),
+                extra: crate::flow::organization::claims(
+                    state,
+                    &req.client_id,
+                    &session.user_id,
+                    &scopes,
+                    req.organization_id.as_deref(),
+                )
+                .await?,
             },
         )?;
         params.push(("id_token".into(), token));

@@ -266,6 +266,9 @@ async fn introspection(
     if !audience.is_empty() {
         body["aud"] = json!(audience);
     }
+    if let Some(org) = &row.organization_id {
+        body["organization_id"] = json!(org);
+    }
     Ok(body)
 }
 
@@ -350,6 +353,7 @@ async fn authorization_code(
         nonce: row.nonce.as_deref(),
         policy: row.policy.as_deref(),
         resources: row.resources.as_deref(),
+        organization_id: row.organization_id.as_deref(),
     };
     issue(state, client, &user, &grant).await
 }
@@ -416,6 +420,7 @@ async fn refresh_token(
         nonce: None,
         policy: row.policy.as_deref(),
         resources: row.resources.as_deref(),
+        organization_id: row.organization_id.as_deref(),
     };
     issue(state, client, &user, &grant).await
 }
@@ -435,6 +440,8 @@ struct Grant<'a> {
     policy: Option<&'a str>,
     /// The APIs the access tokens are for (space-separated).
     resources: Option<&'a str>,
+    /// The organization of the authorization.
+    organization_id: Option<&'a str>,
 }
 
 async fn issue<'a>(
@@ -464,6 +471,7 @@ async fn issue<'a>(
                 expires_at,
                 policy: grant.policy,
                 resources: grant.resources,
+                organization_id: grant.organization_id,
             })
             .await
     };
@@ -512,6 +520,14 @@ async fn issue<'a>(
             scopes: &scopes,
             hashes: vec![("at_hash", half_hash(&access))],
             policy: grant.policy,
+            extra: crate::flow::organization::claims(
+                state,
+                &client.id,
+                &user.id,
+                &scopes,
+                grant.organization_id,
+            )
+            .await?,
         },
     )?;
     body.insert("id_token".into(), json!(id_token));
@@ -530,6 +546,8 @@ pub struct IdTokenFacts<'a> {
     pub hashes: Vec<(&'static str, String)>,
     /// The user flow (`p`): named in `tfp` or `acr`, and its claims released only.
     pub policy: Option<&'a str>,
+    /// Claims from beyond the user row (organizations).
+    pub extra: Map<String, Value>,
 }
 
 /// Signs an ID token for `user` and `client`.
@@ -570,6 +588,9 @@ pub fn id_token(
             crate::config::FlowClaim::Acr => "acr",
         };
         claims.insert(name.into(), json!(flow.name));
+    }
+    for (name, value) in &f.extra {
+        claims.insert(name.clone(), value.clone());
     }
     // The token's own claims always win over user data of the same name; a user flow
     // releases only the claims it lists.

@@ -104,5 +104,14 @@ async fn lookup(
     for (name, value) in user_claims(&user, &scopes) {
         body.entry(name).or_insert(value);
     }
+    let orgs = crate::flow::organization::claims(
+        state,
+        &row.client_id,
+        &user.id,
+        &scopes,
+        row.organization_id.as_deref(),
+    )
+    .await?;
+    body.extend(orgs);
     Ok(Some(Ok(serde_json::Value::Object(body))))
 }

@@ -34,11 +34,27 @@ pub async fn consent(State(state): State<AppState>, headers: HeaderMap) -> Respo
         );
         let client = state.client(&req.client_id);
         let (items, resources) = consent::screen_items(&state, &req, &wanted, locale);
+        let organizations = if wanted.organizations {
+            state
+                .db
+                .user_organizations(&session.user_id)
+                .await?
+                .into_iter()
+                .map(|(o, _)| {
+                    // The organization the request names is ticked; with none, all are.
+                    let ticked = req.organization_id.as_ref().is_none_or(|r| *r == o.id);
+                    (o.id, o.name, ticked)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let screen = Screen::Consent(ConsentState {
             client: client_info(&state, Some(&req)),
             user: user.label(),
             items,
             resources,
+            organizations,
             extending: !req.has_prompt("consent")
                 && consent::extending(&state, &req, &session.user_id).await?,
             tos_uri: client.and_then(|c| c.tos_uri.clone()),
