@@ -52,13 +52,16 @@ async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
-fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
+/// A JSON error answer.
+pub(crate) fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(json!({ "error": code, "message": message }))).into_response()
 }
 
-/// A rejected step: 400 with every error, translated; 429 with `Retry-After` when locked
-/// or rate-limited; 503 when busy.
-fn rejected(ctx: &Ctx<'_>, errors: FormErrors) -> Response {
+/// A rejected step: 400 with every error, translated; 403 for what is not allowed (read
+/// only, a verification or an admin needed); 409 for a change that would break a rule (the
+/// last way to sign in, the last admin, a required factor); 429 with `Retry-After` when
+/// locked or rate-limited; 503 when busy.
+pub(crate) fn rejected(ctx: &Ctx<'_>, errors: FormErrors) -> Response {
     let l = ctx.locale;
     let first = errors
         .form
@@ -72,6 +75,14 @@ fn rejected(ctx: &Ctx<'_>, errors: FormErrors) -> Response {
         }
         UiError::ResendWait { seconds } => (StatusCode::TOO_MANY_REQUESTS, Some(*seconds)),
         UiError::Busy => (StatusCode::SERVICE_UNAVAILABLE, Some(1)),
+        UiError::ReadOnly | UiError::NotAdmin | UiError::VerificationRequired => {
+            (StatusCode::FORBIDDEN, None)
+        }
+        UiError::LastSignInMethod
+        | UiError::FactorRequired
+        | UiError::LastAdmin
+        | UiError::IdentityTaken
+        | UiError::AlreadyMember => (StatusCode::CONFLICT, None),
         _ => (StatusCode::BAD_REQUEST, None),
     };
     let mut fields: Vec<Value> = errors

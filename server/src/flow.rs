@@ -210,6 +210,27 @@ impl Flow {
     }
 }
 
+/// The live interaction named by `id` (the Account API's verification id).
+pub async fn flow_by_id(state: &AppState, id: &str) -> Result<Option<Flow>, AppError> {
+    let id_hash = token_hash(id);
+    let Some(row) = state.db.interaction(&id_hash, now()).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Flow {
+        id_hash,
+        request: row
+            .request
+            .as_deref()
+            .and_then(|r| serde_json::from_str(r).ok()),
+        memory: None,
+        progress: row
+            .progress
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok())
+            .unwrap_or_default(),
+    }))
+}
+
 /// The interaction of the request, if the cookie names a live one. `Err(true)` tells a stale
 /// cookie (expired flow) from no cookie at all (`Err(false)`).
 pub async fn load_flow(

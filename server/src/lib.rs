@@ -1,6 +1,7 @@
 //! Sesame's server: configuration, storage, the sign-in flow engine, the OpenID Connect
 //! provider, the demo relying party, and the HTTP router that ties them together.
 
+pub mod account_api;
 pub mod branding;
 pub mod config;
 pub mod crypto;
@@ -243,6 +244,7 @@ pub fn router(state: AppState) -> Router {
         .route("/flow/{*name}", post(server_fn))
         .route("/health", get(health))
         .merge(experience_api::routes())
+        .merge(account_api::routes())
         .merge(oidc::b2c::routes());
     if state.config.dev.outbox_page {
         app = app.route("/dev/outbox", get(pages::outbox));

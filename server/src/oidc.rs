@@ -10,7 +10,7 @@ pub mod token;
 pub mod userinfo;
 
 /// Scopes Sesame understands; others in a request are ignored.
-pub const SCOPES: [&str; 9] = [
+pub const SCOPES: [&str; 15] = [
     "openid",
     "profile",
     "email",
@@ -20,6 +20,12 @@ pub const SCOPES: [&str; 9] = [
     "organizations",
     "organization_roles",
     "account",
+    "account:identities",
+    "account:mfa",
+    "account:sessions",
+    "account:apps",
+    "account:tokens",
+    "account:delete",
 ];
 
 /// The authentication methods a session was established with (`amr`, RFC 8176 values).

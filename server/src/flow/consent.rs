@@ -160,6 +160,12 @@ pub fn describe(scope: &str, locale: Locale) -> ConsentItem {
         "organizations" => Some(Msg::ScopeOrganizations),
         "organization_roles" => Some(Msg::ScopeOrganizationRoles),
         "account" => Some(Msg::ScopeAccount),
+        "account:identities" => Some(Msg::ScopeAccountIdentities),
+        "account:mfa" => Some(Msg::ScopeAccountMfa),
+        "account:sessions" => Some(Msg::ScopeAccountSessions),
+        "account:apps" => Some(Msg::ScopeAccountApps),
+        "account:tokens" => Some(Msg::ScopeAccountTokens),
+        "account:delete" => Some(Msg::ScopeAccountDelete),
         _ => None,
     };
     ConsentItem {

@@ -27,7 +27,11 @@ pub fn metadata(state: &AppState) -> Value {
         "scopes_supported": SCOPES,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "fragment", "form_post"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "grant_types_supported": [
+            "authorization_code",
+            "refresh_token",
+            crate::oidc::token::TOKEN_EXCHANGE,
+        ],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ALGORITHMS,
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],

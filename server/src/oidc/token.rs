@@ -27,6 +27,8 @@ pub enum TokenError {
     InvalidGrant(&'static str),
     #[error("{0}")]
     InvalidScope(&'static str),
+    #[error("{0}")]
+    InvalidTarget(&'static str),
     #[error("grant type not supported")]
     UnsupportedGrantType,
     #[error("the client may not use this grant")]
@@ -42,6 +44,7 @@ impl TokenError {
             TokenError::InvalidClient => "invalid_client",
             TokenError::InvalidGrant(_) => "invalid_grant",
             TokenError::InvalidScope(_) => "invalid_scope",
+            TokenError::InvalidTarget(_) => "invalid_target",
             TokenError::UnsupportedGrantType => "unsupported_grant_type",
             TokenError::UnauthorizedClient => "unauthorized_client",
             TokenError::Internal(_) => "server_error",
@@ -278,9 +281,112 @@ async fn exchange(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<
     match params.get("grant_type").map(String::as_str) {
         Some("authorization_code") => authorization_code(state, client, &params).await,
         Some("refresh_token") => refresh_token(state, client, &params).await,
+        Some(TOKEN_EXCHANGE) => token_exchange(state, client, &params).await,
         Some(_) => Err(TokenError::UnsupportedGrantType),
         None => Err(TokenError::InvalidRequest("grant_type is required")),
     }
+}
+
+/// The token-exchange grant (RFC 8693).
+pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+/// The subject token type of a personal access token.
+pub const PAT_TOKEN_TYPE: &str = "urn:sesame:params:oauth:token-type:personal_access_token";
+
+/// A personal access token exchanged by a confidential client for an access token that acts
+/// as the token's user (no refresh token, no ID token).
+async fn token_exchange(
+    state: &AppState,
+    client: &ClientConfig,
+    params: &HashMap<String, String>,
+) -> Result<Value, TokenError> {
+    if client.secret.is_none() {
+        return Err(TokenError::UnauthorizedClient);
+    }
+    let subject = params
+        .get("subject_token")
+        .ok_or(TokenError::InvalidRequest("subject_token is required"))?;
+    if params.get("subject_token_type").map(String::as_str) != Some(PAT_TOKEN_TYPE) {
+        return Err(TokenError::InvalidRequest(
+            "subject_token_type must be a personal access token",
+        ));
+    }
+    let now = now();
+    let pat = state
+        .db
+        .use_personal_token(&token_hash(subject), now)
+        .await?
+        .ok_or(TokenError::InvalidGrant(
+            "unknown, revoked or expired personal access token",
+        ))?;
+    let user = state
+        .db
+        .user_by_id(&pat.user_id)
+        .await?
+        .filter(|u| u.suspended_at.is_none())
+        .ok_or(TokenError::InvalidGrant(
+            "the user no longer exists or is suspended",
+        ))?;
+    let resource = match params.get("resource") {
+        Some(r) => {
+            let api = state
+                .config
+                .resource(r)
+                .filter(|api| {
+                    client
+                        .allowed_resources
+                        .as_ref()
+                        .is_none_or(|ids| ids.contains(&api.id))
+                })
+                .ok_or(TokenError::InvalidTarget("unknown or not allowed resource"))?;
+            Some(api)
+        }
+        None => None,
+    };
+    let asked: Vec<&str> = params
+        .get("scope")
+        .map(|s| s.split(' ').filter(|x| !x.is_empty()).collect())
+        .unwrap_or_else(|| vec!["openid"]);
+    for s in &asked {
+        let known = crate::oidc::SCOPES.contains(s) && client.allowed_scopes.iter().any(|a| a == s);
+        let of_api = resource.is_some_and(|api| api.scopes.iter().any(|x| x.name == *s));
+        if !known && !of_api {
+            return Err(TokenError::InvalidScope(
+                "scope not allowed for this client",
+            ));
+        }
+    }
+    let scope = asked.join(" ");
+    let access = random_token();
+    let ttl = state.config.tokens.access_token_ttl_secs;
+    state
+        .db
+        .insert_token(&NewToken {
+            hash: &token_hash(&access),
+            kind: "access",
+            grant_id: &random_token(),
+            client_id: &client.id,
+            user_id: &user.id,
+            scope: &scope,
+            sid: None,
+            auth_time: now,
+            amr: "pat",
+            nonce: None,
+            created_at: now,
+            expires_at: now + ttl,
+            policy: None,
+            resources: resource.map(|r| r.indicator.as_str()),
+            organization_id: None,
+        })
+        .await
+        .map_err(AppError::from)?;
+    tracing::info!(user = %user.id, client = %client.id, token = %pat.id, "personal access token exchanged");
+    Ok(json!({
+        "access_token": access,
+        "issued_token_type": "urn:ietf:params:oauth:token-type:access_token",
+        "token_type": "Bearer",
+        "expires_in": ttl,
+        "scope": scope,
+    }))
 }
 
 async fn authorization_code(
