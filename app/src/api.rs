@@ -1259,6 +1259,9 @@ pub struct FormPostState {
 pub struct HomeState {
     /// The signed-in user's display identifier.
     pub signed_in_as: Option<String>,
+    /// The account center is on: the page links to it.
+    #[serde(default)]
+    pub account: bool,
 }
 
 /// The sign-out confirmation and its result.

@@ -193,6 +193,12 @@ fn totp_setup() -> TotpSetupState {
 
 /// Named screens with their state, in the gallery's order.
 pub fn screens() -> Vec<(&'static str, Screen)> {
+    let mut all = base_screens();
+    all.extend(account_screens());
+    all
+}
+
+fn base_screens() -> Vec<(&'static str, Screen)> {
     vec![
         ("sign-in", Screen::SignIn(sign_in())),
         (
@@ -402,6 +408,7 @@ pub fn screens() -> Vec<(&'static str, Screen)> {
             "home-signed-in",
             Screen::Home(HomeState {
                 signed_in_as: Some("alice".into()),
+                account: true,
             }),
         ),
         ("home-signed-out", Screen::Home(HomeState::default())),
@@ -809,6 +816,25 @@ pub fn screens() -> Vec<(&'static str, Screen)> {
                 ..link()
             }),
         ),
+        (
+            "consent-organizations",
+            Screen::Consent(ConsentState {
+                client: Some(ClientInfo {
+                    name: "Third Party Notes".into(),
+                    logo_uri: None,
+                }),
+                user: "ada".into(),
+                items: vec![ConsentItem {
+                    scope: "organizations".into(),
+                    description: "See the organizations you belong to".into(),
+                }],
+                organizations: vec![
+                    ("acme".into(), "Acme".into(), true),
+                    ("globex".into(), "Globex".into(), false),
+                ],
+                ..Default::default()
+            }),
+        ),
         ("demo-signed-out", Screen::Demo(DemoState::default())),
         (
             "demo-signed-in",
@@ -817,6 +843,557 @@ pub fn screens() -> Vec<(&'static str, Screen)> {
                 userinfo: Some("{\n  \"sub\": \"3f1c…\"\n}".into()),
                 subject_label: Some("alice".into()),
                 error: None,
+            }),
+        ),
+    ]
+}
+
+fn account(section: AccountSection, page: AccountPage) -> Screen {
+    account_with(section, page, None, FormErrors::default())
+}
+
+fn account_with(
+    section: AccountSection,
+    page: AccountPage,
+    notice: Option<AccountNotice>,
+    errors: FormErrors,
+) -> Screen {
+    Screen::Account(AccountState {
+        user: "ada".into(),
+        sections: ALL_SECTIONS.to_vec(),
+        section,
+        page,
+        notice,
+        errors,
+        values: Vec::new(),
+    })
+}
+
+fn factor(id: &str, name: &str, removable: bool) -> FactorView {
+    FactorView {
+        id: id.into(),
+        name: name.into(),
+        created_at: 1_764_000_000,
+        last_used_at: Some(1_764_500_000),
+        removable,
+    }
+}
+
+fn verify_page(methods: Vec<VerifyMethod>, chosen: VerifyMethod) -> VerifyPage {
+    VerifyPage {
+        second_factor: matches!(
+            chosen,
+            VerifyMethod::Totp | VerifyMethod::Webauthn | VerifyMethod::BackupCode
+        ),
+        methods,
+        chosen: Some(chosen),
+        digits: 6,
+        minutes: 5,
+        next: "/account/email".into(),
+        ..Default::default()
+    }
+}
+
+fn organization_page(role: &str) -> OrganizationPage {
+    OrganizationPage {
+        id: "acme".into(),
+        name: "Acme".into(),
+        description: "Rockets and anvils".into(),
+        logo_url: String::new(),
+        color: "#aa3300".into(),
+        mfa_required: false,
+        domains: "acme.example".into(),
+        role: role.into(),
+        members: vec![
+            MemberView {
+                user_id: "u1".into(),
+                label: "ada".into(),
+                email: Some("ada@acme.example".into()),
+                role: ROLE_ADMIN.into(),
+                is_me: true,
+            },
+            MemberView {
+                user_id: "u2".into(),
+                label: "grace".into(),
+                email: Some("grace@acme.example".into()),
+                role: ROLE_MEMBER.into(),
+                is_me: false,
+            },
+        ],
+        invitations: vec![InvitationView {
+            id: "i1".into(),
+            organization: "Acme".into(),
+            email: "linus@example.com".into(),
+            role: ROLE_MEMBER.into(),
+            expires_at: 1_765_000_000,
+        }],
+        switcher: vec![
+            ("acme".into(), "Acme".into()),
+            ("globex".into(), "Globex".into()),
+        ],
+    }
+}
+
+/// The account center and organization screens, each state once.
+pub fn account_screens() -> Vec<(&'static str, Screen)> {
+    use AccountSection as S;
+    let masked = "a•••@example.com".to_string();
+    vec![
+        (
+            "account",
+            account(
+                S::Overview,
+                AccountPage::Overview(AccountOverview {
+                    name: Some("Ada Lovelace".into()),
+                    picture: Some("/logo.svg".into()),
+                    rows: vec![
+                        (S::Profile, "Ada Lovelace".into()),
+                        (S::Email, "ada@example.com (verified)".into()),
+                        (S::Phone, "Not set".into()),
+                        (S::Password, "Set".into()),
+                        (S::Mfa, "On".into()),
+                        (S::Identities, "1".into()),
+                        (S::Sessions, "2".into()),
+                        (S::Apps, "1".into()),
+                        (S::Tokens, "0".into()),
+                        (S::Organizations, "2".into()),
+                    ],
+                }),
+            ),
+        ),
+        (
+            "account-profile",
+            account_with(
+                S::Profile,
+                AccountPage::Profile(AccountProfile {
+                    name: Some(ProfileValue {
+                        value: "Ada Lovelace".into(),
+                        editable: true,
+                    }),
+                    picture: Some(ProfileValue {
+                        value: String::new(),
+                        editable: true,
+                    }),
+                    username: Some(ProfileValue {
+                        value: "ada".into(),
+                        editable: false,
+                    }),
+                    username_rules: (3, 32),
+                    fields: vec![profile_field("birthdate", ProfileKind::Date, "Date of birth", false)],
+                    field_values: vec![("profile.birthdate".into(), "1815-12-10".into())],
+                    fields_editable: true,
+                }),
+                Some(AccountNotice::Saved),
+                FormErrors::default(),
+            ),
+        ),
+        (
+            "account-email",
+            account(
+                S::Email,
+                AccountPage::Contact(ContactPage {
+                    current: Some("ada@example.com".into()),
+                    verified: true,
+                    digits: 6,
+                    editable: true,
+                    removable: true,
+                    ..Default::default()
+                }),
+            ),
+        ),
+        (
+            "account-email-code",
+            account_with(
+                S::Email,
+                AccountPage::Contact(ContactPage {
+                    current: Some("ada@example.com".into()),
+                    verified: true,
+                    pending: Some("ada@newmail.example".into()),
+                    digits: 6,
+                    editable: true,
+                    removable: true,
+                    ..Default::default()
+                }),
+                Some(AccountNotice::CodeSent),
+                FormErrors::default(),
+            ),
+        ),
+        (
+            "account-phone-only-way",
+            account(
+                S::Phone,
+                AccountPage::Contact(ContactPage {
+                    phone: true,
+                    current: Some("+81 90 1234 5678".into()),
+                    verified: true,
+                    digits: 6,
+                    editable: true,
+                    removable: false,
+                    ..Default::default()
+                }),
+            ),
+        ),
+        (
+            "account-password",
+            account(
+                S::Password,
+                AccountPage::Password(PasswordPage {
+                    has_password: true,
+                    rules: PasswordRules::default(),
+                    editable: true,
+                }),
+            ),
+        ),
+        (
+            "account-verify-password",
+            account_with(
+                S::Email,
+                AccountPage::Verify(verify_page(
+                    vec![VerifyMethod::Password, VerifyMethod::EmailCode(masked.clone())],
+                    VerifyMethod::Password,
+                )),
+                None,
+                FormErrors::field(Field::Password, UiError::InvalidCredentials),
+            ),
+        ),
+        (
+            "account-verify-code",
+            account(
+                S::Email,
+                AccountPage::Verify(VerifyPage {
+                    code_sent: true,
+                    ..verify_page(
+                        vec![VerifyMethod::Password, VerifyMethod::EmailCode(masked.clone())],
+                        VerifyMethod::EmailCode(masked.clone()),
+                    )
+                }),
+            ),
+        ),
+        (
+            "account-verify-second-factor",
+            account(
+                S::Mfa,
+                AccountPage::Verify(verify_page(
+                    vec![VerifyMethod::Totp, VerifyMethod::BackupCode],
+                    VerifyMethod::Totp,
+                )),
+            ),
+        ),
+        (
+            "account-identities",
+            account(
+                S::Identities,
+                AccountPage::Identities(IdentitiesPage {
+                    linked: vec![
+                        IdentityView {
+                            connector: "github".into(),
+                            subject: "1".into(),
+                            provider: "GitHub".into(),
+                            email: Some("ada@users.github.example".into()),
+                            enterprise: false,
+                            linked_at: 1_764_000_000,
+                            last_used_at: 1_764_000_000,
+                            removable: true,
+                        },
+                        IdentityView {
+                            connector: "acme".into(),
+                            subject: "2".into(),
+                            provider: "Acme SSO".into(),
+                            email: Some("ada@acme.example".into()),
+                            enterprise: true,
+                            linked_at: 1_764_000_000,
+                            last_used_at: 1_764_000_000,
+                            removable: true,
+                        },
+                    ],
+                    available: vec![("google".into(), "Google".into())],
+                    editable: true,
+                }),
+            ),
+        ),
+        (
+            "account-identities-empty",
+            account(
+                S::Identities,
+                AccountPage::Identities(IdentitiesPage {
+                    available: vec![("google".into(), "Google".into()), ("github".into(), "GitHub".into())],
+                    editable: true,
+                    ..Default::default()
+                }),
+            ),
+        ),
+        (
+            "account-mfa",
+            account(
+                S::Mfa,
+                AccountPage::Mfa(MfaPage {
+                    totp_allowed: true,
+                    webauthn_allowed: true,
+                    backup_codes_allowed: true,
+                    totp: Some(factor("t1", "Sesame", true)),
+                    passkeys: vec![factor("p1", "Work laptop", true)],
+                    backup_codes_left: 8,
+                    mandatory: false,
+                    editable: true,
+                }),
+            ),
+        ),
+        (
+            "account-mfa-mandatory",
+            account_with(
+                S::Mfa,
+                AccountPage::Mfa(MfaPage {
+                    totp_allowed: true,
+                    webauthn_allowed: true,
+                    backup_codes_allowed: true,
+                    totp: Some(factor("t1", "Sesame", false)),
+                    passkeys: Vec::new(),
+                    backup_codes_left: 0,
+                    mandatory: true,
+                    editable: true,
+                }),
+                None,
+                FormErrors::form(UiError::FactorRequired),
+            ),
+        ),
+        (
+            "account-totp-replace",
+            account(
+                S::Mfa,
+                AccountPage::TotpSetup(AccountTotpSetup {
+                    qr_svg: "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 4 4' width='160' height='160'><rect width='4' height='4' fill='white'/><rect width='2' height='2' fill='black'/></svg>".into(),
+                    secret: "JBSW Y3DP EHPK 3PXP".into(),
+                    uri: "otpauth://totp/Sesame:ada?secret=JBSWY3DPEHPK3PXP".into(),
+                    replacing: true,
+                }),
+            ),
+        ),
+        (
+            "account-passkey-add",
+            account(
+                S::Mfa,
+                AccountPage::PasskeyAdd(PasskeyAddPage {
+                    options: "{}".into(),
+                }),
+            ),
+        ),
+        (
+            "account-backup-codes",
+            account_with(
+                S::Mfa,
+                AccountPage::BackupCodes(BackupCodesPage {
+                    codes: (1..=10).map(|i| format!("{i:04}-7h3k-92qd")).collect(),
+                }),
+                Some(AccountNotice::BackupCodesNew),
+                FormErrors::default(),
+            ),
+        ),
+        (
+            "account-sessions",
+            account(
+                S::Sessions,
+                AccountPage::Sessions(SessionsPage {
+                    sessions: vec![
+                        SessionView {
+                            sid: "s1".into(),
+                            device: "Firefox on Linux".into(),
+                            ip: Some("192.0.2.10".into()),
+                            signed_in_at: 1_764_600_000,
+                            current: true,
+                        },
+                        SessionView {
+                            sid: "s2".into(),
+                            device: "Safari on iOS".into(),
+                            ip: Some("198.51.100.4".into()),
+                            signed_in_at: 1_764_100_000,
+                            current: false,
+                        },
+                    ],
+                    editable: true,
+                }),
+            ),
+        ),
+        (
+            "account-apps",
+            account(
+                S::Apps,
+                AccountPage::Apps(AppsPage {
+                    apps: vec![AppView {
+                        client_id: "third".into(),
+                        name: "Third Party Notes".into(),
+                        logo_uri: Some("/logo.svg".into()),
+                        items: vec![ConsentItem {
+                            scope: "email".into(),
+                            description: "See your email address".into(),
+                        }],
+                        granted_at: 1_764_000_000,
+                    }],
+                    editable: true,
+                }),
+            ),
+        ),
+        (
+            "account-apps-empty",
+            account(S::Apps, AccountPage::Apps(AppsPage { apps: Vec::new(), editable: true })),
+        ),
+        (
+            "account-tokens-created",
+            account_with(
+                S::Tokens,
+                AccountPage::Tokens(TokensPage {
+                    tokens: vec![TokenView {
+                        id: "k1".into(),
+                        name: "CI".into(),
+                        created_at: 1_764_000_000,
+                        expires_at: Some(1_766_592_000),
+                        last_used_at: None,
+                    }],
+                    created: Some("sesame_pat_q2vXv1x7bN0g2eYk3m9aH4cJtL8rW5sD6fP1uZ0yB3".into()),
+                    lifetimes: vec![30, 90, 365],
+                    editable: true,
+                }),
+                Some(AccountNotice::TokenCreated),
+                FormErrors::default(),
+            ),
+        ),
+        (
+            "account-tokens-empty",
+            account(
+                S::Tokens,
+                AccountPage::Tokens(TokensPage {
+                    lifetimes: vec![30, 90, 365, 0],
+                    editable: true,
+                    ..Default::default()
+                }),
+            ),
+        ),
+        (
+            "account-delete",
+            account(
+                S::Delete,
+                AccountPage::Delete(DeletePage {
+                    editable: true,
+                    sole_admin_of: Vec::new(),
+                }),
+            ),
+        ),
+        (
+            "account-delete-sole-admin",
+            account(
+                S::Delete,
+                AccountPage::Delete(DeletePage {
+                    editable: true,
+                    sole_admin_of: vec!["Acme".into()],
+                }),
+            ),
+        ),
+        (
+            "account-deleted",
+            Screen::Notice(NoticeState {
+                kind: NoticeKind::AccountDeleted,
+                subject: None,
+                terms: None,
+                errors: FormErrors::default(),
+            }),
+        ),
+        (
+            "organizations",
+            account(
+                S::Organizations,
+                AccountPage::Organizations(OrganizationsPage {
+                    organizations: vec![
+                        OrganizationSummary {
+                            id: "acme".into(),
+                            name: "Acme".into(),
+                            role: ROLE_ADMIN.into(),
+                        },
+                        OrganizationSummary {
+                            id: "globex".into(),
+                            name: "Globex".into(),
+                            role: ROLE_MEMBER.into(),
+                        },
+                    ],
+                    invitations: vec![InvitationView {
+                        id: "i2".into(),
+                        organization: "Initech".into(),
+                        email: "ada@example.com".into(),
+                        role: ROLE_MEMBER.into(),
+                        expires_at: 1_765_000_000,
+                    }],
+                    can_create: true,
+                }),
+            ),
+        ),
+        (
+            "organizations-empty",
+            account(
+                S::Organizations,
+                AccountPage::Organizations(OrganizationsPage {
+                    can_create: true,
+                    ..Default::default()
+                }),
+            ),
+        ),
+        (
+            "organization-admin",
+            account_with(
+                S::Organizations,
+                AccountPage::Organization(organization_page(ROLE_ADMIN)),
+                Some(AccountNotice::InvitationSent),
+                FormErrors::default(),
+            ),
+        ),
+        (
+            "organization-member",
+            account_with(
+                S::Organizations,
+                AccountPage::Organization(OrganizationPage {
+                    invitations: Vec::new(),
+                    ..organization_page(ROLE_MEMBER)
+                }),
+                None,
+                FormErrors::form(UiError::LastAdmin),
+            ),
+        ),
+        (
+            "invitation",
+            Screen::Invitation(InvitationState {
+                token: "t".into(),
+                organization: "Acme".into(),
+                email: "linus@example.com".into(),
+                role: ROLE_MEMBER.into(),
+                step: InvitationStep::SignIn,
+                ..Default::default()
+            }),
+        ),
+        (
+            "invitation-accept",
+            Screen::Invitation(InvitationState {
+                token: "t".into(),
+                organization: "Acme".into(),
+                email: "linus@example.com".into(),
+                role: ROLE_ADMIN.into(),
+                step: InvitationStep::Accept,
+                ..Default::default()
+            }),
+        ),
+        (
+            "invitation-other-user",
+            Screen::Invitation(InvitationState {
+                token: "t".into(),
+                organization: "Acme".into(),
+                email: "linus@example.com".into(),
+                role: ROLE_MEMBER.into(),
+                step: InvitationStep::OtherUser,
+                signed_in_as: Some("grace".into()),
+                ..Default::default()
+            }),
+        ),
+        (
+            "invitation-spent",
+            Screen::Invitation(InvitationState {
+                step: InvitationStep::Spent,
+                ..Default::default()
             }),
         ),
     ]

@@ -38,7 +38,10 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response
         Ok(render::page(
             &state,
             &headers,
-            Screen::Home(HomeState { signed_in_as: who }),
+            Screen::Home(HomeState {
+                signed_in_as: who,
+                account: state.config.account.enabled,
+            }),
             PageOptions::default(),
         ))
     }

@@ -14,6 +14,9 @@ pub fn HomeScreen(env: PageEnv, state: HomeState) -> impl IntoView {
             {match state.signed_in_as {
                 Some(who) => view! {
                     <p class="status" data-testid="signed-in-as">{l.text_n(Msg::HomeSignedInAs, who)}</p>
+                    {state.account.then(|| view! {
+                        <p><a class="button button-primary" href="/account">{l.text(Msg::AccountManage)}</a></p>
+                    })}
                     <p><a class="button button-secondary" href="/sign-out">{l.text(Msg::SignOutTitle)}</a></p>
                 }.into_any(),
                 None => view! {
