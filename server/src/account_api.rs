@@ -1036,23 +1036,18 @@ async fn create_token(State(state): State<AppState>, req: Request) -> Response {
                 _ => String::new(),
             };
             match engine::create_token(ctx, flow, me, text(&input, "name"), &days).await? {
-                Ok((_, value)) => {
+                Ok((_, value, row)) => {
                     flow.progress.account.new_token = None;
                     if kept_flow(flow) {
                         flow::save_progress(ctx.state, flow).await?;
                     }
-                    let row = ctx
-                        .state
-                        .db
-                        .use_personal_token(&token_hash(&value), 0)
-                        .await?;
                     Ok((
                         StatusCode::CREATED,
                         Json(json!({
-                            "id": row.as_ref().map(|r| r.id.clone()),
-                            "name": text(&input, "name").trim(),
+                            "id": row.id,
+                            "name": row.name,
                             "token": value,
-                            "expires_at": row.and_then(|r| r.expires_at),
+                            "expires_at": row.expires_at,
                         })),
                     )
                         .into_response())

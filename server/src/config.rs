@@ -1109,8 +1109,13 @@ fn default_true() -> bool {
     true
 }
 /// By default a client may ask for every scope Sesame supports.
+/// Every scope but the Account API's: an application gets those only when listed.
 fn default_scopes() -> Vec<String> {
-    crate::oidc::SCOPES.map(String::from).to_vec()
+    crate::oidc::SCOPES
+        .iter()
+        .filter(|s| !s.starts_with("account"))
+        .map(|s| s.to_string())
+        .collect()
 }
 fn default_alg() -> String {
     "RS256".into()

@@ -13,6 +13,16 @@ use server::crypto::{now, token_hash};
 
 const PASSWORD: &str = "correct horse battery";
 
+/// A Sesame whose public client may use the Account API (its scopes are opt-in).
+async fn sesame() -> TestServer {
+    TestServer::start_with(|c| {
+        for client in &mut c.clients {
+            client.allowed_scopes = server::oidc::SCOPES.map(String::from).to_vec();
+        }
+    })
+    .await
+}
+
 async fn api(
     s: &mut TestServer,
     method: &str,
@@ -90,7 +100,7 @@ async fn verify_by_password(s: &mut TestServer, bearer: &str) -> String {
 
 #[tokio::test]
 async fn tokens_need_the_account_scope_and_each_route_its_own() {
-    let mut s = TestServer::start().await;
+    let mut s = sesame().await;
     let id = s.create_user(Some("ann"), None, None, PASSWORD).await;
     let none = api(&mut s, "GET", "/api/my-account", "nope", None, None).await;
     assert_eq!(none.status, StatusCode::UNAUTHORIZED);
@@ -99,6 +109,11 @@ async fn tokens_need_the_account_scope_and_each_route_its_own() {
         .unwrap()
         .contains("invalid_token"));
 
+    // Without the operator's say-so, an application never gets the Account API's scopes.
+    assert!(!TestServer::start().await.state.config.clients[0]
+        .allowed_scopes
+        .iter()
+        .any(|x| x.starts_with("account")));
     let plain = access_token(&mut s, "ann", "openid profile").await;
     let refused = api(&mut s, "GET", "/api/my-account", &plain, None, None).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
@@ -156,7 +171,7 @@ async fn tokens_need_the_account_scope_and_each_route_its_own() {
 
 #[tokio::test]
 async fn sensitive_routes_need_a_verification_made_through_the_api() {
-    let mut s = TestServer::start().await;
+    let mut s = sesame().await;
     let id = s.create_user(Some("bob"), None, None, PASSWORD).await;
     let pat = personal_token(&s, &id).await;
     let new = json!({ "password": "a brand new passphrase" });
@@ -228,7 +243,7 @@ async fn sensitive_routes_need_a_verification_made_through_the_api() {
 /// second factor of an account that has one.
 #[tokio::test]
 async fn a_second_factor_is_removed_only_after_verifying_with_it() {
-    let mut s = TestServer::start().await;
+    let mut s = sesame().await;
     let id = s.create_user(Some("cat"), None, None, PASSWORD).await;
     let secret = server::mfa::new_totp_secret();
     s.state
@@ -304,7 +319,7 @@ async fn a_second_factor_is_removed_only_after_verifying_with_it() {
 
 #[tokio::test]
 async fn an_email_address_changes_with_a_code_to_it_and_an_authenticator_is_set_up() {
-    let mut s = TestServer::start().await;
+    let mut s = sesame().await;
     let id = s.create_user(Some("dan"), None, None, PASSWORD).await;
     let pat = personal_token(&s, &id).await;
     let v = verify_by_password(&mut s, &pat).await;
@@ -376,7 +391,7 @@ async fn an_email_address_changes_with_a_code_to_it_and_an_authenticator_is_set_
 
 #[tokio::test]
 async fn personal_access_tokens_are_exchanged_by_confidential_clients() {
-    let mut s = TestServer::start().await;
+    let mut s = sesame().await;
     let id = s.create_user(Some("eve"), None, None, PASSWORD).await;
     let pat = personal_token(&s, &id).await;
     let grant = |token: &str| {
@@ -437,11 +452,19 @@ async fn personal_access_tokens_are_exchanged_by_confidential_clients() {
 
     // Revoked: no more exchanges.
     let rows = s.state.db.personal_tokens(&id).await.unwrap();
-    s.state
-        .db
-        .delete_personal_token(&id, &rows[0].id)
-        .await
-        .unwrap();
+    let revoked = api(
+        &mut s,
+        "DELETE",
+        &format!("/api/my-account/personal-access-tokens/{}", rows[0].id),
+        &pat,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    // What it was exchanged for ends with it.
+    let ended = api(&mut s, "GET", "/api/my-account", &access, None, None).await;
+    assert_eq!(ended.status, StatusCode::UNAUTHORIZED);
     let gone = s
         .post_backchannel(
             "/token",
@@ -454,7 +477,7 @@ async fn personal_access_tokens_are_exchanged_by_confidential_clients() {
 
 #[tokio::test]
 async fn tokens_sessions_and_deletion_through_the_api() {
-    let mut s = TestServer::start().await;
+    let mut s = sesame().await;
     let id = s.create_user(Some("fay"), None, None, PASSWORD).await;
     let pat = personal_token(&s, &id).await;
     let v = verify_by_password(&mut s, &pat).await;
@@ -527,7 +550,7 @@ async fn tokens_sessions_and_deletion_through_the_api() {
 
 #[tokio::test]
 async fn the_description_lists_every_route() {
-    let mut s = TestServer::start().await;
+    let mut s = sesame().await;
     let doc = s.get("/api/my-account/openapi.json").await.json();
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = [

@@ -362,4 +362,27 @@ impl Db {
         .rows_affected()
             > 0)
     }
+
+    /// Revokes the tokens issued for the organization (all of them, or one user's).
+    pub async fn revoke_organization_tokens(
+        &self,
+        organization_id: &str,
+        user_id: Option<&str>,
+        now: i64,
+    ) -> Result<u64> {
+        let sql = match user_id {
+            Some(_) => {
+                "UPDATE tokens SET revoked_at = $1 WHERE organization_id = $2 AND user_id = $3 \
+                 AND revoked_at IS NULL"
+            }
+            None => {
+                "UPDATE tokens SET revoked_at = $1 WHERE organization_id = $2 AND revoked_at IS NULL"
+            }
+        };
+        let mut q = sqlx::query(sql).bind(now).bind(organization_id);
+        if let Some(u) = user_id {
+            q = q.bind(u);
+        }
+        Ok(q.execute(&self.pool).await?.rows_affected())
+    }
 }

@@ -913,7 +913,7 @@ pub async fn create_token(
     me: &Me,
     name: &str,
     days: &str,
-) -> Result<Result<(Next, String), FormErrors>, AppError> {
+) -> Result<Result<(Next, String, PersonalTokenRow), FormErrors>, AppError> {
     let state = ctx.state;
     if let Some(e) = may_change(ctx, flow, me, fields(state).tokens, true).await? {
         return Ok(Err(FormErrors::form(e)));
@@ -955,7 +955,13 @@ pub async fn create_token(
             notice: Notice::Account(AccountNotice::TokenCreated),
         },
         value,
+        row,
     )))
+}
+
+/// The grant id of the access tokens a personal access token was exchanged for.
+pub fn exchange_grant(token_id: &str) -> String {
+    format!("pat:{token_id}")
 }
 
 /// Revokes one of the user's tokens.
@@ -964,6 +970,11 @@ pub async fn revoke_token(ctx: &Ctx<'_>, flow: &Flow, me: &Me, id: &str) -> Step
     if !ctx.state.db.delete_personal_token(&me.user.id, id).await? {
         return refused(UiError::FormExpired);
     }
+    // The access tokens it was exchanged for end with it.
+    ctx.state
+        .db
+        .revoke_grant(&exchange_grant(id), now())
+        .await?;
     tracing::info!(user = %me.user.id, token = id, "personal access token revoked");
     done(TOKENS_SCREEN, AccountNotice::TokenRevoked)
 }
@@ -1003,8 +1014,16 @@ pub async fn delete_account(
     if !sole_admin_of(state, &me.user.id).await?.is_empty() {
         return refused(UiError::LastAdmin);
     }
+    // Every session ends through the logout channels; this browser also loads the
+    // applications' front-channel pages on its way to the goodbye page.
+    let mut location = DELETED_PATH.to_string();
+    let current = me.session.as_ref().map(|s| s.sid.clone());
     for s in state.db.user_sessions(&me.user.id, now()).await? {
-        super::sign_out::end_session(state, &s, None).await?;
+        let continue_to = (current.as_ref() == Some(&s.sid)).then(|| DELETED_PATH.to_string());
+        let ended = super::sign_out::end_session(state, &s, continue_to).await?;
+        if current.as_ref() == Some(&s.sid) && !ended.frontchannel.is_empty() {
+            location = ended.next(state, false);
+        }
     }
     for (org, _) in state.db.user_organizations(&me.user.id).await? {
         if state.db.members(&org.id).await?.len() == 1 {
@@ -1017,7 +1036,7 @@ pub async fn delete_account(
     save_progress(state, flow).await?;
     tracing::info!(user = %me.user.id, "account deleted by its user");
     Ok(Ok(Next::Done {
-        location: DELETED_PATH.into(),
+        location,
         cookies: vec![state.cookies.clear(crate::web::CookieName::Session)],
     }))
 }
@@ -1111,7 +1130,7 @@ async fn dispatch(
         "revoke_app" => revoke_app(ctx, flow, me, p("client")).await,
         "create_token" => Ok(create_token(ctx, flow, me, p("name"), p("days"))
             .await?
-            .map(|(next, _)| next)),
+            .map(|(next, _, _)| next)),
         "revoke_token" => revoke_token(ctx, flow, me, p("id")).await,
         "delete_account" => delete_account(ctx, flow, me, p("confirm") == "yes").await,
         _ => refused(UiError::FormExpired),

@@ -365,6 +365,10 @@ pub async fn remove_member(state: &AppState, user: &UserRow, org: &str, member: 
         return refused(UiError::LastAdmin);
     }
     state.db.remove_member(&o.id, member).await?;
+    state
+        .db
+        .revoke_organization_tokens(&o.id, Some(member), now())
+        .await?;
     tracing::info!(user = %user.id, organization = %o.id, member, "member removed");
     done(page_path(&o.id), AccountNotice::MemberRemoved)
 }
@@ -382,6 +386,10 @@ pub async fn leave(state: &AppState, user: &UserRow, org: &str) -> OrgResult {
         return refused(UiError::LastAdmin);
     }
     state.db.remove_member(&o.id, &user.id).await?;
+    state
+        .db
+        .revoke_organization_tokens(&o.id, Some(&user.id), now())
+        .await?;
     tracing::info!(user = %user.id, organization = %o.id, "left the organization");
     done(
         ORGANIZATIONS_SCREEN.path.into(),
@@ -395,6 +403,10 @@ pub async fn delete(state: &AppState, user: &UserRow, org: &str) -> OrgResult {
         Ok(o) => o,
         Err(e) => return refused(e),
     };
+    state
+        .db
+        .revoke_organization_tokens(&o.id, None, now())
+        .await?;
     state.db.delete_organization(&o.id).await?;
     tracing::info!(user = %user.id, organization = %o.id, "organization deleted");
     done(
@@ -474,6 +486,9 @@ async fn accept(
 
 /// Accepts the invitation of a link's token.
 pub async fn accept_token(state: &AppState, user: &UserRow, token: &str) -> OrgResult {
+    if !editable(state) {
+        return refused(UiError::ReadOnly);
+    }
     match by_token(state, token, Some(user)).await? {
         Standing::Theirs(inv, org) => accept(state, user, &inv, &org, true).await,
         Standing::Other(..) => refused(UiError::InvitationOtherAddress),
@@ -507,6 +522,9 @@ pub async fn answer_listed(
     id: &str,
     accept_it: bool,
 ) -> OrgResult {
+    if !editable(state) {
+        return refused(UiError::ReadOnly);
+    }
     let Some((inv, org)) = for_user(state, user)
         .await?
         .into_iter()
@@ -523,6 +541,9 @@ pub async fn answer_listed(
 
 /// Declines the invitation of a link's token (for the invited address only).
 pub async fn decline_token(state: &AppState, user: &UserRow, token: &str) -> OrgResult {
+    if !editable(state) {
+        return refused(UiError::ReadOnly);
+    }
     match by_token(state, token, Some(user)).await? {
         Standing::Theirs(inv, _) => decline(state, &inv).await,
         Standing::Other(..) => refused(UiError::InvitationOtherAddress),

@@ -363,7 +363,7 @@ async fn token_exchange(
         .insert_token(&NewToken {
             hash: &token_hash(&access),
             kind: "access",
-            grant_id: &random_token(),
+            grant_id: &crate::flow::account::exchange_grant(&pat.id),
             client_id: &client.id,
             user_id: &user.id,
             scope: &scope,
@@ -516,6 +516,14 @@ async fn refresh_token(
         .ok_or(TokenError::InvalidGrant(
             "the user no longer exists or is suspended",
         ))?;
+    // A token for an organization the user has left is not renewed.
+    if let Some(org) = &row.organization_id {
+        if state.db.member_role(org, &user.id).await?.is_none() {
+            return Err(TokenError::InvalidGrant(
+                "the user is no longer a member of the organization",
+            ));
+        }
+    }
     let grant = Grant {
         id: &row.grant_id,
         scope: &scope,
