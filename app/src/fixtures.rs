@@ -1356,7 +1356,7 @@ pub fn account_screens() -> Vec<(&'static str, Screen)> {
             ),
         ),
         (
-            "invitation",
+            "org-invitation",
             Screen::Invitation(InvitationState {
                 token: "t".into(),
                 organization: "Acme".into(),
@@ -1367,7 +1367,7 @@ pub fn account_screens() -> Vec<(&'static str, Screen)> {
             }),
         ),
         (
-            "invitation-accept",
+            "org-invitation-accept",
             Screen::Invitation(InvitationState {
                 token: "t".into(),
                 organization: "Acme".into(),
@@ -1378,7 +1378,7 @@ pub fn account_screens() -> Vec<(&'static str, Screen)> {
             }),
         ),
         (
-            "invitation-other-user",
+            "org-invitation-other-user",
             Screen::Invitation(InvitationState {
                 token: "t".into(),
                 organization: "Acme".into(),
@@ -1390,7 +1390,7 @@ pub fn account_screens() -> Vec<(&'static str, Screen)> {
             }),
         ),
         (
-            "invitation-spent",
+            "org-invitation-spent",
             Screen::Invitation(InvitationState {
                 step: InvitationStep::Spent,
                 ..Default::default()

@@ -129,3 +129,12 @@ fn user_supplied_text_is_escaped() {
     assert!(!html.contains("<img src=x"));
     assert!(html.contains("&lt;script&gt;"));
 }
+
+#[test]
+fn fixture_names_are_unique() {
+    let mut names: Vec<&str> = fixtures::screens().iter().map(|(n, _)| *n).collect();
+    let all = names.len();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), all, "the gallery links each entry by its name");
+}
