@@ -146,28 +146,32 @@ fn overview(o: &AccountOverview, sections: &[AccountSection], l: Locale) -> impl
     }
 }
 
-fn text_field(
-    state: &AccountState,
-    name: &'static str,
-    label: Msg,
-    current: &str,
-    autocomplete: &'static str,
-    rule: Rule,
-    max_len: usize,
-    l: Locale,
-) -> impl IntoView {
+/// One text input of an account form.
+pub(crate) struct Input<'a> {
+    pub name: &'static str,
+    pub label: Msg,
+    /// The stored value (what was typed before an error wins).
+    pub current: &'a str,
+    pub autocomplete: &'static str,
+    pub required: bool,
+    pub max: usize,
+    pub rule: Rule,
+}
+
+/// A text input filled from the page's memory or the stored value.
+pub(crate) fn input(state: &AccountState, i: Input<'_>, l: Locale) -> impl IntoView {
     view! {
         <TextField
-            name=name.to_string()
-            label=l.text(label).to_string()
-            autocomplete=autocomplete.to_string()
-            value=state.value_or(name, current)
-            error=state.error(name)
-            required=false
+            name=i.name.to_string()
+            label=l.text(i.label).to_string()
+            autocomplete=i.autocomplete.to_string()
+            value=state.value_or(i.name, i.current)
+            error=state.error(i.name)
+            required=i.required
             optional_label=false
             autofocus=false
-            max_len=max_len
-            rule=rule
+            max_len=i.max
+            rule=i.rule
             locale=l
         />
     }
@@ -200,18 +204,21 @@ fn profile(
         || (p.fields_editable && !p.fields.is_empty());
     let name = p.name.as_ref().map(|v| {
         if v.editable {
-            text_field(
+            input(
                 state,
-                "name",
-                Msg::FullNameLabel,
-                &v.value,
-                "name",
-                Rule::Text {
+                Input {
+                    name: "name",
+                    label: Msg::FullNameLabel,
+                    current: &v.value,
+                    autocomplete: "name",
                     required: false,
-                    min: None,
-                    max: Some(128),
+                    max: 128,
+                    rule: Rule::Text {
+                        required: false,
+                        min: None,
+                        max: Some(128),
+                    },
                 },
-                128,
                 l,
             )
             .into_any()
@@ -224,14 +231,17 @@ fn profile(
             view! { <img class="account-picture" src=v.value.clone() alt="" width="64" height="64"/> }
         });
         let input = if v.editable {
-            text_field(
+            input(
                 state,
-                "picture",
-                Msg::AccountPictureLabel,
-                &v.value,
-                "photo",
-                Rule::Url { required: false },
-                1024,
+                Input {
+                    name: "picture",
+                    label: Msg::AccountPictureLabel,
+                    current: &v.value,
+                    autocomplete: "photo",
+                    required: false,
+                    max: 1024,
+                    rule: Rule::Url { required: false },
+                },
                 l,
             )
             .into_any()

@@ -8,6 +8,7 @@ use crate::api::{
 };
 use crate::components::{ErrorSummary, Layout, SubmitButton, TextField};
 use crate::i18n::{Locale, Msg};
+use crate::screens::account::{input, Input};
 use crate::screens::mfa::ActionField;
 use crate::screens::CsrfField;
 use leptos::prelude::*;
@@ -58,31 +59,28 @@ fn org_button(
     }
 }
 
+/// A text input of an organization form.
 fn field(
     state: &AccountState,
-    name: &'static str,
-    label: Msg,
-    current: &str,
+    (name, label, current): (&'static str, Msg, &str),
     required: bool,
     max: usize,
     rule: Rule,
     l: Locale,
 ) -> impl IntoView {
-    view! {
-        <TextField
-            name=name.to_string()
-            label=l.text(label).to_string()
-            autocomplete="off".to_string()
-            value=state.value_or(name, current)
-            error=state.error(name)
-            required=required
-            optional_label=!required
-            autofocus=false
-            max_len=max
-            rule=rule
-            locale=l
-        />
-    }
+    input(
+        state,
+        Input {
+            name,
+            label,
+            current,
+            autocomplete: "off",
+            required,
+            max,
+            rule,
+        },
+        l,
+    )
 }
 
 /// The user's organizations, invitations to the user, and a new organization.
@@ -139,8 +137,8 @@ pub fn organizations(
             <form class="form" method="post" action=ACTION novalidate>
                 <CsrfField token=csrf.to_string()/>
                 <ActionField action="create_organization"/>
-                {field(state, "name", Msg::OrgName, "", true, 128, Rule::Text { required: true, min: Some(1), max: Some(128) }, l)}
-                {field(state, "description", Msg::OrgDescription, "", false, 512, Rule::Text { required: false, min: None, max: Some(512) }, l)}
+                {field(state, ("name", Msg::OrgName, ""), true, 128, Rule::Text { required: true, min: Some(1), max: Some(128) }, l)}
+                {field(state, ("description", Msg::OrgDescription, ""), false, 512, Rule::Text { required: false, min: None, max: Some(512) }, l)}
                 <SubmitButton label=l.text(Msg::OrgCreate).to_string() primary=true pending=pending locale=l/>
             </form>
         })}
@@ -255,11 +253,11 @@ pub fn organization(
                 <CsrfField token=csrf.to_string()/>
                 <ActionField action="save_organization"/>
                 <input type="hidden" name="organization" value=o.id.clone()/>
-                {field(state, "name", Msg::OrgName, &o.name, true, 128, Rule::Text { required: true, min: Some(1), max: Some(128) }, l)}
-                {field(state, "description", Msg::OrgDescription, &o.description, false, 512, Rule::Text { required: false, min: None, max: Some(512) }, l)}
-                {field(state, "logo_url", Msg::OrgLogo, &o.logo_url, false, 1024, Rule::Url { required: false }, l)}
-                {field(state, "color", Msg::OrgColor, &o.color, false, 7, Rule::Text { required: false, min: None, max: Some(7) }, l)}
-                {field(state, "domains", Msg::OrgDomains, &o.domains, false, 512, Rule::Text { required: false, min: None, max: Some(512) }, l)}
+                {field(state, ("name", Msg::OrgName, &o.name), true, 128, Rule::Text { required: true, min: Some(1), max: Some(128) }, l)}
+                {field(state, ("description", Msg::OrgDescription, &o.description), false, 512, Rule::Text { required: false, min: None, max: Some(512) }, l)}
+                {field(state, ("logo_url", Msg::OrgLogo, &o.logo_url), false, 1024, Rule::Url { required: false }, l)}
+                {field(state, ("color", Msg::OrgColor, &o.color), false, 7, Rule::Text { required: false, min: None, max: Some(7) }, l)}
+                {field(state, ("domains", Msg::OrgDomains, &o.domains), false, 512, Rule::Text { required: false, min: None, max: Some(512) }, l)}
                 <div class="field field-checkbox">
                     <input type="checkbox" class="checkbox" id="mfa_required" name="mfa_required" value="on" checked=o.mfa_required/>
                     <label for="mfa_required">{l.text(Msg::OrgMfaRequired)}</label>

@@ -180,7 +180,7 @@ pub async fn form(
         async |ctx, flow| match action.as_str() {
             "open" => open(ctx, flow, &token).await,
             "resend" => send(ctx, flow, &email).await,
-            _ => Ok(Ok(Next::Redirect(flow.next_after_sign_in().into()))),
+            _ => Ok(Ok(Next::Redirect(flow.next_after_sign_in()))),
         },
     )
     .await;

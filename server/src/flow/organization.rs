@@ -691,15 +691,15 @@ pub async fn form(
         }
         let session = crate::oidc::authorize::current_session(&state, &parts.headers).await?;
         match (action, session) {
-            ("invitation_sign_in", None) => return sign_in_to_accept(&state, token).await,
+            ("invitation_sign_in", None) => sign_in_to_accept(&state, token).await,
             ("invitation_switch", Some((s, _))) => {
                 super::sign_out::end_session(&state, &s, None).await?;
                 let mut out = sign_in_to_accept(&state, token).await?;
                 out.set_cookies
                     .push(state.cookies.clear(crate::web::CookieName::Session));
-                return Ok(out);
+                Ok(out)
             }
-            (_, None) => return Ok(super::go(back, Vec::new())),
+            (_, None) => Ok(super::go(back, Vec::new())),
             (_, Some((_, user))) => {
                 let ctx = Ctx::new(&state, &parts.headers, &parts.extensions, Some(&flow));
                 let result = match action {
