@@ -93,6 +93,57 @@ async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
+/// A part of the Account API: the scope a token needs for it, and the account center's
+/// field control that can turn it off.
+#[derive(Clone, Copy)]
+enum Area {
+    Account,
+    Profile,
+    Email,
+    Phone,
+    Identities,
+    Mfa,
+    Sessions,
+    Apps,
+    Tokens,
+    Organizations,
+    Delete,
+}
+
+impl Area {
+    fn scope(self) -> &'static str {
+        match self {
+            Area::Account => "account",
+            Area::Profile => "profile",
+            Area::Email => "email",
+            Area::Phone => "phone",
+            Area::Identities => "account:identities",
+            Area::Mfa => "account:mfa",
+            Area::Sessions => "account:sessions",
+            Area::Apps => "account:apps",
+            Area::Tokens => "account:tokens",
+            Area::Organizations => "organizations",
+            Area::Delete => "account:delete",
+        }
+    }
+
+    /// The control that hides the whole area (fields inside the profile are each checked
+    /// by the engine).
+    fn control(self, state: &AppState) -> Option<FieldControl> {
+        let f = &state.config.account.fields;
+        match self {
+            Area::Account | Area::Profile | Area::Email | Area::Phone => None,
+            Area::Identities => Some(f.identities),
+            Area::Mfa => Some(f.mfa),
+            Area::Sessions => Some(f.sessions),
+            Area::Apps => Some(f.apps),
+            Area::Tokens => Some(f.tokens),
+            Area::Organizations => Some(f.organizations),
+            Area::Delete => Some(f.delete),
+        }
+    }
+}
+
 /// Who calls, and what the token lets them do.
 pub struct Caller {
     pub user: UserRow,
@@ -223,8 +274,7 @@ fn detached() -> Flow {
 async fn call(
     state: &AppState,
     req: Request,
-    scope: &'static str,
-    control: Option<FieldControl>,
+    area: Area,
     run: impl for<'c> AsyncFnOnce(
         &Ctx<'c>,
         &mut Flow,
@@ -235,9 +285,10 @@ async fn call(
 ) -> Response {
     let (parts, body) = req.into_parts();
     let r = async {
-        if !state.config.account.enabled || control.is_some_and(|c| !c.visible()) {
+        if !state.config.account.enabled || area.control(state).is_some_and(|c| !c.visible()) {
             return Err(Refusal::Off);
         }
+        let scope = area.scope();
         let Some(c) = caller(state, &parts.headers).await.map_err(answer_error)? else {
             return Err(Refusal::Unauthorized);
         };
@@ -383,13 +434,9 @@ async fn fresh_profile(ctx: &Ctx<'_>, me: &Me, scopes: &Scopes) -> Result<Respon
 
 /// `GET /api/my-account`.
 async fn profile(State(state): State<AppState>, req: Request) -> Response {
-    call(
-        &state,
-        req,
-        "account",
-        None,
-        async |ctx, _, me, _, scopes| fresh_profile(ctx, me, scopes).await,
-    )
+    call(&state, req, Area::Account, async |ctx, _, me, _, scopes| {
+        fresh_profile(ctx, me, scopes).await
+    })
     .await
 }
 
@@ -398,8 +445,7 @@ async fn update_profile(State(state): State<AppState>, req: Request) -> Response
     call(
         &state,
         req,
-        "profile",
-        None,
+        Area::Profile,
         async |ctx, flow, me, input, scopes| {
             let mut pairs = Vec::new();
             for name in ["name", "picture", "username"] {
@@ -478,23 +524,17 @@ async fn verify_with(
         &Value,
     ) -> Result<Result<(), FormErrors>, AppError>,
 ) -> Response {
-    call(
-        &state,
-        req,
-        "account",
-        None,
-        async |ctx, _, me, input, _| {
-            let (id, mut flow) = new_verification(ctx.state, &me.user).await?;
-            match run(ctx, &mut flow, &me.user, &input).await? {
-                Ok(()) => Ok((
-                    StatusCode::CREATED,
-                    Json(verified_body(ctx.state, &id, &flow)),
-                )
-                    .into_response()),
-                Err(e) => Ok(verification_refused(ctx, e)),
-            }
-        },
-    )
+    call(&state, req, Area::Account, async |ctx, _, me, input, _| {
+        let (id, mut flow) = new_verification(ctx.state, &me.user).await?;
+        match run(ctx, &mut flow, &me.user, &input).await? {
+            Ok(()) => Ok((
+                StatusCode::CREATED,
+                Json(verified_body(ctx.state, &id, &flow)),
+            )
+                .into_response()),
+            Err(e) => Ok(verification_refused(ctx, e)),
+        }
+    })
     .await
 }
 
@@ -536,7 +576,7 @@ async fn verify_backup_code(State(state): State<AppState>, req: Request) -> Resp
 
 /// `POST /api/my-account/verifications/code`: a code to the user's verified address.
 async fn send_code(State(state): State<AppState>, req: Request) -> Response {
-    call(&state, req, "account", None, async |ctx, _, me, input, _| {
+    call(&state, req, Area::Account, async |ctx, _, me, input, _| {
         let (id, mut flow) = new_verification(ctx.state, &me.user).await?;
         let channel = text(&input, "channel");
         match verification::send_code(ctx, &mut flow, &me.user, channel).await? {
@@ -560,29 +600,23 @@ async fn send_code(State(state): State<AppState>, req: Request) -> Response {
 
 /// `POST /api/my-account/verifications/code/verify`.
 async fn verify_code(State(state): State<AppState>, req: Request) -> Response {
-    call(
-        &state,
-        req,
-        "account",
-        None,
-        async |ctx, _, me, input, _| {
-            let id = text(&input, "verification_id");
-            let Some(mut flow) = flow::flow_by_id(ctx.state, id)
-                .await?
-                .filter(|f| f.progress.account.user.as_deref() == Some(me.user.id.as_str()))
-            else {
-                return Ok(error_body(
-                    StatusCode::NOT_FOUND,
-                    "not_found",
-                    "unknown verification",
-                ));
-            };
-            match verification::code(ctx, &mut flow, &me.user, text(&input, "code")).await? {
-                Ok(()) => Ok(Json(verified_body(ctx.state, id, &flow)).into_response()),
-                Err(e) => Ok(verification_refused(ctx, e)),
-            }
-        },
-    )
+    call(&state, req, Area::Account, async |ctx, _, me, input, _| {
+        let id = text(&input, "verification_id");
+        let Some(mut flow) = flow::flow_by_id(ctx.state, id)
+            .await?
+            .filter(|f| f.progress.account.user.as_deref() == Some(me.user.id.as_str()))
+        else {
+            return Ok(error_body(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "unknown verification",
+            ));
+        };
+        match verification::code(ctx, &mut flow, &me.user, text(&input, "code")).await? {
+            Ok(()) => Ok(Json(verified_body(ctx.state, id, &flow)).into_response()),
+            Err(e) => Ok(verification_refused(ctx, e)),
+        }
+    })
     .await
 }
 
@@ -593,8 +627,7 @@ async fn change_password(State(state): State<AppState>, req: Request) -> Respons
     call(
         &state,
         req,
-        "account",
-        None,
+        Area::Account,
         async |ctx, flow, me, input, _| {
             let password = text(&input, "password");
             let confirm = input
@@ -608,10 +641,19 @@ async fn change_password(State(state): State<AppState>, req: Request) -> Respons
     .await
 }
 
+/// The area of the email address (`phone`: phone number), with its input's name.
+fn contact_area(phone: bool) -> (Area, &'static str) {
+    if phone {
+        (Area::Phone, "phone")
+    } else {
+        (Area::Email, "email")
+    }
+}
+
 async fn contact_change(state: AppState, req: Request, phone: bool) -> Response {
-    let scope = if phone { "phone" } else { "email" };
-    call(&state, req, scope, None, async |ctx, flow, me, input, _| {
-        let outcome = engine::change_contact(ctx, flow, me, phone, text(&input, scope)).await;
+    let (area, input_name) = contact_area(phone);
+    call(&state, req, area, async |ctx, flow, me, input, _| {
+        let outcome = engine::change_contact(ctx, flow, me, phone, text(&input, input_name)).await;
         let sent_to = flow
             .progress
             .account
@@ -623,7 +665,7 @@ async fn contact_change(state: AppState, req: Request, phone: bool) -> Response 
             outcome,
             (
                 StatusCode::ACCEPTED,
-                Json(json!({ "pending": scope, "sent_to": sent_to })),
+                Json(json!({ "pending": input_name, "sent_to": sent_to })),
             )
                 .into_response(),
         )
@@ -632,25 +674,18 @@ async fn contact_change(state: AppState, req: Request, phone: bool) -> Response 
 }
 
 async fn contact_confirm(state: AppState, req: Request, phone: bool) -> Response {
-    let scope = if phone { "phone" } else { "email" };
-    call(
-        &state,
-        req,
-        scope,
-        None,
-        async |ctx, flow, me, input, scopes| {
-            let outcome =
-                engine::confirm_contact(ctx, flow, me, phone, text(&input, "code")).await?;
-            let ok = fresh_profile(ctx, me, scopes).await?;
-            step_answer(ctx, Ok(outcome), ok)
-        },
-    )
+    let (area, _) = contact_area(phone);
+    call(&state, req, area, async |ctx, flow, me, input, scopes| {
+        let outcome = engine::confirm_contact(ctx, flow, me, phone, text(&input, "code")).await?;
+        let ok = fresh_profile(ctx, me, scopes).await?;
+        step_answer(ctx, Ok(outcome), ok)
+    })
     .await
 }
 
 async fn contact_remove(state: AppState, req: Request, phone: bool) -> Response {
-    let scope = if phone { "phone" } else { "email" };
-    call(&state, req, scope, None, async |ctx, flow, me, _, _| {
+    let (area, _) = contact_area(phone);
+    call(&state, req, area, async |ctx, flow, me, _, _| {
         let outcome = engine::remove_contact(ctx, flow, me, phone).await;
         step_answer(ctx, outcome, no_content())
     })
@@ -686,8 +721,7 @@ async fn remove_phone(State(s): State<AppState>, req: Request) -> Response {
 
 /// `GET /api/my-account/identities`.
 async fn identities(State(state): State<AppState>, req: Request) -> Response {
-    let control = state.config.account.fields.identities;
-    call(&state, req, "account:identities", Some(control), async |ctx, _, me, _, _| {
+    call(&state, req, Area::Identities, async |ctx, _, me, _, _| {
         let list: Vec<Value> = ctx
             .state
             .db
@@ -718,12 +752,10 @@ async fn unlink_identity(
     Path((connector, subject)): Path<(String, String)>,
     req: Request,
 ) -> Response {
-    let control = state.config.account.fields.identities;
     call(
         &state,
         req,
-        "account:identities",
-        Some(control),
+        Area::Identities,
         async |ctx, flow, me, _, _| {
             let outcome = engine::unlink_identity(ctx, flow, me, &connector, &subject).await;
             step_answer(ctx, outcome, no_content())
@@ -736,8 +768,7 @@ async fn unlink_identity(
 
 /// `GET /api/my-account/mfa`.
 async fn mfa(State(state): State<AppState>, req: Request) -> Response {
-    let control = state.config.account.fields.mfa;
-    call(&state, req, "account:mfa", Some(control), async |ctx, _, me, _, _| {
+    call(&state, req, Area::Mfa, async |ctx, _, me, _, _| {
         let factors = ctx.state.db.factors(&me.user.id).await?;
         let view = |f: &crate::db::FactorRow| {
             json!({ "id": f.id, "name": f.name, "created_at": f.created_at, "last_used_at": f.last_used_at })
@@ -760,86 +791,65 @@ fn kept_flow(flow: &Flow) -> bool {
 /// `POST /api/my-account/mfa/totp/secret`: a new authenticator secret, kept in the
 /// verification until a code from it comes back.
 async fn totp_secret(State(state): State<AppState>, req: Request) -> Response {
-    let control = state.config.account.fields.mfa;
-    call(
-        &state,
-        req,
-        "account:mfa",
-        Some(control),
-        async |ctx, flow, me, _, _| {
-            if !kept_flow(flow) || !verification::is_fresh(ctx, &me.user, None, Some(flow)).await? {
-                return Ok(errors_answer(
-                    ctx,
-                    FormErrors::form(UiError::VerificationRequired),
-                ));
-            }
-            flow.progress.account.totp_secret = None;
-            let secret = engine::totp_secret(ctx.state, flow).await?;
-            let uri = crate::mfa::totp_uri(
-                &secret,
-                &flow::mfa::totp_issuer(ctx.state),
-                &me.user.label(),
-            );
-            Ok((
-                StatusCode::CREATED,
-                Json(json!({ "secret": secret, "uri": uri })),
-            )
-                .into_response())
-        },
-    )
+    call(&state, req, Area::Mfa, async |ctx, flow, me, _, _| {
+        if !kept_flow(flow) || !verification::is_fresh(ctx, &me.user, None, Some(flow)).await? {
+            return Ok(errors_answer(
+                ctx,
+                FormErrors::form(UiError::VerificationRequired),
+            ));
+        }
+        flow.progress.account.totp_secret = None;
+        let secret = engine::totp_secret(ctx.state, flow).await?;
+        let uri = crate::mfa::totp_uri(
+            &secret,
+            &flow::mfa::totp_issuer(ctx.state),
+            &me.user.label(),
+        );
+        Ok((
+            StatusCode::CREATED,
+            Json(json!({ "secret": secret, "uri": uri })),
+        )
+            .into_response())
+    })
     .await
 }
 
 /// `POST /api/my-account/mfa/totp`: binds (or replaces) the authenticator app.
 async fn setup_totp(State(state): State<AppState>, req: Request) -> Response {
-    let control = state.config.account.fields.mfa;
-    call(
-        &state,
-        req,
-        "account:mfa",
-        Some(control),
-        async |ctx, flow, me, input, _| {
-            let outcome = engine::setup_totp(ctx, flow, me, text(&input, "code")).await;
-            let codes = std::mem::take(&mut flow.progress.account.backup_codes);
-            if kept_flow(flow) {
-                flow::save_progress(ctx.state, flow).await?;
-            }
-            let body = if codes.is_empty() {
-                json!({})
-            } else {
-                json!({ "backup_codes": codes })
-            };
-            step_answer(
-                ctx,
-                outcome,
-                (StatusCode::CREATED, Json(body)).into_response(),
-            )
-        },
-    )
+    call(&state, req, Area::Mfa, async |ctx, flow, me, input, _| {
+        let outcome = engine::setup_totp(ctx, flow, me, text(&input, "code")).await;
+        let codes = std::mem::take(&mut flow.progress.account.backup_codes);
+        if kept_flow(flow) {
+            flow::save_progress(ctx.state, flow).await?;
+        }
+        let body = if codes.is_empty() {
+            json!({})
+        } else {
+            json!({ "backup_codes": codes })
+        };
+        step_answer(
+            ctx,
+            outcome,
+            (StatusCode::CREATED, Json(body)).into_response(),
+        )
+    })
     .await
 }
 
 /// `POST /api/my-account/mfa/backup-codes`: new codes; the old ones stop working.
 async fn backup_codes(State(state): State<AppState>, req: Request) -> Response {
-    let control = state.config.account.fields.mfa;
-    call(
-        &state,
-        req,
-        "account:mfa",
-        Some(control),
-        async |ctx, flow, me, _, _| {
-            let outcome = engine::regenerate_backup_codes(ctx, flow, me).await;
-            let codes = std::mem::take(&mut flow.progress.account.backup_codes);
-            if kept_flow(flow) {
-                flow::save_progress(ctx.state, flow).await?;
-            }
-            step_answer(
-                ctx,
-                outcome,
-                (StatusCode::CREATED, Json(json!({ "backup_codes": codes }))).into_response(),
-            )
-        },
-    )
+    call(&state, req, Area::Mfa, async |ctx, flow, me, _, _| {
+        let outcome = engine::regenerate_backup_codes(ctx, flow, me).await;
+        let codes = std::mem::take(&mut flow.progress.account.backup_codes);
+        if kept_flow(flow) {
+            flow::save_progress(ctx.state, flow).await?;
+        }
+        step_answer(
+            ctx,
+            outcome,
+            (StatusCode::CREATED, Json(json!({ "backup_codes": codes }))).into_response(),
+        )
+    })
     .await
 }
 
@@ -849,17 +859,10 @@ async fn rename_factor(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let control = state.config.account.fields.mfa;
-    call(
-        &state,
-        req,
-        "account:mfa",
-        Some(control),
-        async |ctx, flow, me, input, _| {
-            let outcome = engine::rename_factor(ctx, flow, me, &id, text(&input, "name")).await;
-            step_answer(ctx, outcome, no_content())
-        },
-    )
+    call(&state, req, Area::Mfa, async |ctx, flow, me, input, _| {
+        let outcome = engine::rename_factor(ctx, flow, me, &id, text(&input, "name")).await;
+        step_answer(ctx, outcome, no_content())
+    })
     .await
 }
 
@@ -869,17 +872,10 @@ async fn remove_factor(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let control = state.config.account.fields.mfa;
-    call(
-        &state,
-        req,
-        "account:mfa",
-        Some(control),
-        async |ctx, flow, me, _, _| {
-            let outcome = engine::remove_factor(ctx, flow, me, &id).await;
-            step_answer(ctx, outcome, no_content())
-        },
-    )
+    call(&state, req, Area::Mfa, async |ctx, flow, me, _, _| {
+        let outcome = engine::remove_factor(ctx, flow, me, &id).await;
+        step_answer(ctx, outcome, no_content())
+    })
     .await
 }
 
@@ -887,32 +883,25 @@ async fn remove_factor(
 
 /// `GET /api/my-account/sessions`.
 async fn sessions(State(state): State<AppState>, req: Request) -> Response {
-    let control = state.config.account.fields.sessions;
-    call(
-        &state,
-        req,
-        "account:sessions",
-        Some(control),
-        async |ctx, _, me, _, _| {
-            let locale = ctx.locale;
-            let list: Vec<Value> = ctx
-                .state
-                .db
-                .user_sessions(&me.user.id, now())
-                .await?
-                .into_iter()
-                .map(|s| {
-                    json!({
-                        "sid": s.sid,
-                        "device": crate::pages::account::device_of(s.user_agent.as_deref(), locale),
-                        "ip": s.ip,
-                        "signed_in_at": s.auth_time,
-                    })
+    call(&state, req, Area::Sessions, async |ctx, _, me, _, _| {
+        let locale = ctx.locale;
+        let list: Vec<Value> = ctx
+            .state
+            .db
+            .user_sessions(&me.user.id, now())
+            .await?
+            .into_iter()
+            .map(|s| {
+                json!({
+                    "sid": s.sid,
+                    "device": crate::pages::account::device_of(s.user_agent.as_deref(), locale),
+                    "ip": s.ip,
+                    "signed_in_at": s.auth_time,
                 })
-                .collect();
-            Ok(Json(list).into_response())
-        },
-    )
+            })
+            .collect();
+        Ok(Json(list).into_response())
+    })
     .await
 }
 
@@ -922,49 +911,35 @@ async fn end_session(
     Path(sid): Path<String>,
     req: Request,
 ) -> Response {
-    let control = state.config.account.fields.sessions;
-    call(
-        &state,
-        req,
-        "account:sessions",
-        Some(control),
-        async |ctx, flow, me, _, _| {
-            let outcome = engine::sign_out_session(ctx, flow, me, &sid).await;
-            step_answer(ctx, outcome, no_content())
-        },
-    )
+    call(&state, req, Area::Sessions, async |ctx, flow, me, _, _| {
+        let outcome = engine::sign_out_session(ctx, flow, me, &sid).await;
+        step_answer(ctx, outcome, no_content())
+    })
     .await
 }
 
 /// `GET /api/my-account/grants`.
 async fn grants(State(state): State<AppState>, req: Request) -> Response {
-    let control = state.config.account.fields.apps;
-    call(
-        &state,
-        req,
-        "account:apps",
-        Some(control),
-        async |ctx, _, me, _, _| {
-            let list: Vec<Value> = ctx
-                .state
-                .db
-                .consents(&me.user.id)
-                .await?
-                .into_iter()
-                .map(|c| {
-                    json!({
-                        "client_id": c.client_id,
-                        "name": ctx.state.client(&c.client_id).and_then(|x| x.name.clone()),
-                        "scopes": c.scope_list(),
-                        "resources": c.resource_list(),
-                        "organizations": c.organization_list(),
-                        "granted_at": c.created_at,
-                    })
+    call(&state, req, Area::Apps, async |ctx, _, me, _, _| {
+        let list: Vec<Value> = ctx
+            .state
+            .db
+            .consents(&me.user.id)
+            .await?
+            .into_iter()
+            .map(|c| {
+                json!({
+                    "client_id": c.client_id,
+                    "name": ctx.state.client(&c.client_id).and_then(|x| x.name.clone()),
+                    "scopes": c.scope_list(),
+                    "resources": c.resource_list(),
+                    "organizations": c.organization_list(),
+                    "granted_at": c.created_at,
                 })
-                .collect();
-            Ok(Json(list).into_response())
-        },
-    )
+            })
+            .collect();
+        Ok(Json(list).into_response())
+    })
     .await
 }
 
@@ -974,17 +949,10 @@ async fn revoke_grant(
     Path(client_id): Path<String>,
     req: Request,
 ) -> Response {
-    let control = state.config.account.fields.apps;
-    call(
-        &state,
-        req,
-        "account:apps",
-        Some(control),
-        async |ctx, flow, me, _, _| {
-            let outcome = engine::revoke_app(ctx, flow, me, &client_id).await;
-            step_answer(ctx, outcome, no_content())
-        },
-    )
+    call(&state, req, Area::Apps, async |ctx, flow, me, _, _| {
+        let outcome = engine::revoke_app(ctx, flow, me, &client_id).await;
+        step_answer(ctx, outcome, no_content())
+    })
     .await
 }
 
@@ -992,43 +960,34 @@ async fn revoke_grant(
 
 /// `GET /api/my-account/personal-access-tokens`.
 async fn tokens(State(state): State<AppState>, req: Request) -> Response {
-    let control = state.config.account.fields.tokens;
-    call(
-        &state,
-        req,
-        "account:tokens",
-        Some(control),
-        async |ctx, _, me, _, _| {
-            let list: Vec<Value> = ctx
-                .state
-                .db
-                .personal_tokens(&me.user.id)
-                .await?
-                .into_iter()
-                .map(|t| {
-                    json!({
-                        "id": t.id,
-                        "name": t.name,
-                        "created_at": t.created_at,
-                        "expires_at": t.expires_at,
-                        "last_used_at": t.last_used_at,
-                    })
+    call(&state, req, Area::Tokens, async |ctx, _, me, _, _| {
+        let list: Vec<Value> = ctx
+            .state
+            .db
+            .personal_tokens(&me.user.id)
+            .await?
+            .into_iter()
+            .map(|t| {
+                json!({
+                    "id": t.id,
+                    "name": t.name,
+                    "created_at": t.created_at,
+                    "expires_at": t.expires_at,
+                    "last_used_at": t.last_used_at,
                 })
-                .collect();
-            Ok(Json(list).into_response())
-        },
-    )
+            })
+            .collect();
+        Ok(Json(list).into_response())
+    })
     .await
 }
 
 /// `POST /api/my-account/personal-access-tokens`: the value is in this answer only.
 async fn create_token(State(state): State<AppState>, req: Request) -> Response {
-    let control = state.config.account.fields.tokens;
     call(
         &state,
         req,
-        "account:tokens",
-        Some(control),
+        Area::Tokens,
         async |ctx, flow, me, input, _| {
             let days = match input.get("days") {
                 Some(Value::Number(n)) => n.to_string(),
@@ -1065,17 +1024,10 @@ async fn revoke_token(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let control = state.config.account.fields.tokens;
-    call(
-        &state,
-        req,
-        "account:tokens",
-        Some(control),
-        async |ctx, flow, me, _, _| {
-            let outcome = engine::revoke_token(ctx, flow, me, &id).await;
-            step_answer(ctx, outcome, no_content())
-        },
-    )
+    call(&state, req, Area::Tokens, async |ctx, flow, me, _, _| {
+        let outcome = engine::revoke_token(ctx, flow, me, &id).await;
+        step_answer(ctx, outcome, no_content())
+    })
     .await
 }
 
@@ -1083,12 +1035,10 @@ async fn revoke_token(
 
 /// `GET /api/my-account/organizations`.
 async fn organizations(State(state): State<AppState>, req: Request) -> Response {
-    let control = state.config.account.fields.organizations;
     call(
         &state,
         req,
-        "organizations",
-        Some(control),
+        Area::Organizations,
         async |ctx, _, me, _, _| {
             let list: Vec<Value> = ctx
                 .state
@@ -1106,16 +1056,9 @@ async fn organizations(State(state): State<AppState>, req: Request) -> Response 
 
 /// `DELETE /api/my-account`: the account is erased and signed out everywhere.
 async fn delete_account(State(state): State<AppState>, req: Request) -> Response {
-    let control = state.config.account.fields.delete;
-    call(
-        &state,
-        req,
-        "account:delete",
-        Some(control),
-        async |ctx, flow, me, _, _| {
-            let outcome = engine::delete_account(ctx, flow, me, true).await;
-            step_answer(ctx, outcome, no_content())
-        },
-    )
+    call(&state, req, Area::Delete, async |ctx, flow, me, _, _| {
+        let outcome = engine::delete_account(ctx, flow, me, true).await;
+        step_answer(ctx, outcome, no_content())
+    })
     .await
 }
