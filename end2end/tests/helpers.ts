@@ -1,4 +1,5 @@
 import { expect, type APIRequestContext, type Page, type TestInfo } from "@playwright/test";
+import { UPSTREAM_URL } from "../playwright.config";
 import { codeIn, waitForMail } from "./mail";
 
 /** A username no other test uses. */
@@ -87,4 +88,36 @@ export async function outboxCodeAt(request: APIRequestContext, base: string, e16
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`no code for ${e164} in the outbox of ${base}`);
+}
+
+/** Signs in at the upstream provider's development screens (npm oidc-provider, any login
+ * name signs in; the name chooses the account's email) and waits to leave them. */
+export async function upstreamSignIn(page: Page, login: string, upstream = UPSTREAM_URL) {
+  await expect(page).toHaveURL(new RegExp(`^${upstream}/interaction/`));
+  await page.locator('input[name="login"]').fill(login);
+  await page.locator('input[name="password"]').fill("anything");
+  await page.getByRole("button", { name: "Sign-in" }).click();
+  // The provider asks for consent the first time only, and without JavaScript it may show a
+  // "Continue" page of its own before answering.
+  const consent = page.getByRole("button", { name: "Continue" });
+  await expect(async () => {
+    if (page.url().startsWith(upstream) && (await consent.isVisible())) {
+      await consent.click();
+    }
+    expect(page.url().startsWith(upstream)).toBe(false);
+  }).toPass({ timeout: 15_000 });
+}
+
+/** The invitation link in an organization's invitation mail. */
+export function invitationLinkIn(mail: { to: string; subject: string; text: string }): string {
+  const match = /https?:\/\/\S+\/invitation\?token=[A-Za-z0-9_%-]+/.exec(mail.text);
+  if (!match) {
+    throw new Error(`no invitation link in the mail to ${mail.to} ("${mail.subject}"):\n${mail.text}`);
+  }
+  return match[0];
+}
+
+/** The notice a page announces after a change (a status message). */
+export async function expectNotice(page: Page, text: string) {
+  await expect(page.getByRole("status").filter({ hasText: text })).toBeVisible();
 }

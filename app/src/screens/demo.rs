@@ -27,6 +27,7 @@ pub fn DemoScreen(env: PageEnv, state: DemoState) -> impl IntoView {
                     <pre class="code" data-testid="id-token-claims">{state.id_token_claims.clone()}</pre>
                     <h2>{l.text(Msg::DemoUserinfo)}</h2>
                     <pre class="code" data-testid="userinfo">{state.userinfo.clone()}</pre>
+                    <p><a href="/account">{l.text(Msg::AccountManage)}</a></p>
                     <form method="post" action="/demo/sign-out">
                         <CsrfField token=env.csrf.clone()/>
                         <button type="submit" class="button button-secondary">{l.text(Msg::DemoSignOut)}</button>
