@@ -33,6 +33,32 @@ const launchOptions = {
   ],
 };
 
+// With SESAME_E2E_POSTGRES (a PostgreSQL URL with rights to create databases; scripts/test.sh
+// sets it for the suite's second run), every Sesame runs on a PostgreSQL database of its own,
+// `sesame_e2e_<name>`, created fresh by scripts/test.sh; else on SQLite in its data directory.
+export const POSTGRES = process.env.SESAME_E2E_POSTGRES;
+
+/** The database URL of the Sesame named `name` on the PostgreSQL run. */
+export function postgresDatabase(name: string): string | undefined {
+  return POSTGRES ? `${POSTGRES.replace(/\/[^/]*$/, "")}/sesame_e2e_${name}` : undefined;
+}
+
+/** A Sesame started from `end2end/<config>`, up when `health` answers. */
+function sesame(config: string, health: string, name: string) {
+  const database = postgresDatabase(name);
+  return {
+    command: `target/debug/sesame --config end2end/${config}`,
+    cwd: "..",
+    url: health,
+    reuseExistingServer: true,
+    timeout: 60_000,
+    env: database ? { SESAME__DATABASE__URL: database } : {},
+  };
+}
+
+// The gallery has a project of its own; several processes on one database need PostgreSQL.
+const productIgnore = POSTGRES ? [/gallery\.spec\.ts/] : [/gallery\.spec\.ts/, /multi-process\.spec\.ts/];
+
 export default defineConfig({
   testDir: "./tests",
   timeout: 60_000,
@@ -53,10 +79,10 @@ export default defineConfig({
     {
       name: "no-js",
       use: { javaScriptEnabled: false },
-      testIgnore: /gallery\.spec\.ts/,
+      testIgnore: productIgnore,
       grepInvert: /@needs-js/,
     },
-    { name: "hydrated", use: { javaScriptEnabled: true }, testIgnore: /gallery\.spec\.ts/ },
+    { name: "hydrated", use: { javaScriptEnabled: true }, testIgnore: productIgnore },
     // The theme gallery is a client-rendered app; it needs JavaScript.
     { name: "gallery", use: { javaScriptEnabled: true, baseURL: GALLERY_URL }, testMatch: /gallery\.spec\.ts/ },
   ],
@@ -106,42 +132,12 @@ export default defineConfig({
     ...(process.env.SESAME_E2E_URL
       ? []
       : [
-          {
-            command: "target/debug/sesame --config end2end/sesame-e2e.toml",
-            cwd: "..",
-            url: `${BASE_URL}/health`,
-            reuseExistingServer: true,
-            timeout: 60_000,
-          },
-          {
-            command: "target/debug/sesame --config end2end/sesame-e2e-phone.toml",
-            cwd: "..",
-            url: `${PHONE_URL}/health`,
-            reuseExistingServer: true,
-            timeout: 60_000,
-          },
-          {
-            command: "target/debug/sesame --config end2end/sesame-e2e-mfa.toml",
-            cwd: "..",
-            // Node may resolve `localhost` to ::1; Sesame listens on 127.0.0.1.
-            url: "http://127.0.0.1:3103/health",
-            reuseExistingServer: true,
-            timeout: 60_000,
-          },
-          {
-            command: "target/debug/sesame --config end2end/sesame-e2e-mfa-mandatory.toml",
-            cwd: "..",
-            url: `${MANDATORY_URL}/health`,
-            reuseExistingServer: true,
-            timeout: 60_000,
-          },
-          {
-            command: "target/debug/sesame --config end2end/sesame-e2e-b2c.toml",
-            cwd: "..",
-            url: `${B2C_URL}/health`,
-            reuseExistingServer: true,
-            timeout: 60_000,
-          },
+          sesame("sesame-e2e.toml", `${BASE_URL}/health`, "main"),
+          sesame("sesame-e2e-phone.toml", `${PHONE_URL}/health`, "phone"),
+          // Node may resolve `localhost` to ::1; Sesame listens on 127.0.0.1.
+          sesame("sesame-e2e-mfa.toml", "http://127.0.0.1:3103/health", "mfa"),
+          sesame("sesame-e2e-mfa-mandatory.toml", `${MANDATORY_URL}/health`, "mandatory"),
+          sesame("sesame-e2e-b2c.toml", `${B2C_URL}/health`, "b2c"),
         ]),
   ],
 });

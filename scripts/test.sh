@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/toolchain.sh
 source scripts/lib/site.sh
+source scripts/lib/postgres.sh
 started=$(date +%s)
 
 ensure_system_packages "${SERVER_BUILD_PACKAGES[@]}" chromium
@@ -19,6 +20,7 @@ else
   /usr/bin/python3 -c 'import aiosmtpd' || { echo "python3-aiosmtpd is installed but /usr/bin/python3 cannot import it" >&2; exit 1; }
   note "installed"
 fi
+ensure_postgres
 ensure_build_tools
 cargo_t() { rustup run "$SESAME_TOOLCHAIN" cargo "$@"; }
 # One set of compiler settings for the lints, the tests and the server build, so that all of
@@ -33,6 +35,9 @@ cargo_t clippy --workspace --all-targets --quiet -- -D warnings
 
 step "Unit, render and router tests (cargo test)"
 cargo_t test --workspace --quiet 2>&1 | tee target/cargo-test.log
+
+step "The server's tests again, on PostgreSQL (a database per test)"
+SESAME_TEST_POSTGRES_URL="$SESAME_PG_URL" cargo_t test -p server --quiet 2>&1 | tee -a target/cargo-test.log
 rust_passed=$(grep -Eo '[0-9]+ passed' target/cargo-test.log | awk '{s+=$1} END {print s+0}')
 
 build_site debug
@@ -43,6 +48,19 @@ step "End-to-end tests (Playwright, Chromium ${CHROMIUM:-/usr/bin/chromium})"
 rm -rf target/e2e-data target/e2e-data-phone target/e2e-data-mfa target/e2e-data-mfa-mandatory target/e2e-data-b2c
 (cd end2end && npx playwright test) 2>&1 | tee target/e2e.log
 e2e_passed=$(grep -Eo '^ +[0-9]+ passed' target/e2e.log | tail -1 | tr -dc '0-9')
+
+step "End-to-end tests again, every Sesame on PostgreSQL (and two processes on one database)"
+for name in main phone mfa mandatory b2c; do
+  PGOPTIONS="--client-min-messages=warning" psql "$SESAME_PG_URL" -qc "DROP DATABASE IF EXISTS sesame_e2e_$name" -c "CREATE DATABASE sesame_e2e_$name" >/dev/null
+done
+(cd end2end && SESAME_E2E_POSTGRES="$SESAME_PG_URL" npx playwright test --project no-js --project hydrated) 2>&1 | tee target/e2e-postgres.log
+e2e_pg_passed=$(grep -Eo '^ +[0-9]+ passed' target/e2e-postgres.log | tail -1 | tr -dc '0-9')
+e2e_passed=$(( ${e2e_passed:-0} + ${e2e_pg_passed:-0} ))
+
+# Conformance-lite (conformance/README.md): two independent relying parties, authlib and
+# openid-client, run the same sixteen modules against a Sesame of their own on 127.0.0.1:3140.
+step "Conformance-lite (authlib and openid-client against the §3.3 module list)"
+bash conformance/run.sh
 
 elapsed=$(( $(date +%s) - started ))
 step "All tests passed in ${elapsed}s: ${rust_passed} Rust tests, ${e2e_passed:-0} end-to-end tests"

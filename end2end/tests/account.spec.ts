@@ -181,21 +181,32 @@ test("a sensitive change after the window asks to confirm it's you; what was typ
   await expect(page.getByText(`${newEmail} · verified`)).toBeVisible();
 });
 
-test("sessions: a second browser is listed, and signed out from here", async ({ page, browser }, info) => {
+test("sessions: other browsers are listed, and signed out from here one by one or all at once", async ({ page, browser }, info) => {
   const username = await newAccount(page, info, "ses");
   const other = await browser.newContext();
+  const third = await browser.newContext();
   try {
     const otherPage = await other.newPage();
     await otherPage.goto(`${BASE_URL}/sign-in`);
     await signIn(otherPage, info, username);
     await signedInHome(otherPage, username);
+    const thirdPage = await third.newPage();
+    await thirdPage.goto(`${BASE_URL}/sign-in`);
+    await signIn(thirdPage, info, username);
+    await signedInHome(thirdPage, username);
 
     await page.goto("/account/sessions");
     await expect(heading(page)).toHaveText("Where you're signed in");
     const sessions = page.getByRole("listitem").filter({ hasText: "Signed in" });
-    await expect(sessions).toHaveCount(2);
+    await expect(sessions).toHaveCount(3);
     await expect(sessions.filter({ hasText: "this device" })).toHaveCount(1);
-    await expect(sessions.filter({ hasNotText: "this device" }).getByRole("button", { name: "Sign out" })).toBeVisible();
+    const others = sessions.filter({ hasNotText: "this device" });
+    await expect(others.getByRole("button", { name: "Sign out" })).toHaveCount(2);
+
+    // One of them, by its own button.
+    await others.first().getByRole("button", { name: "Sign out" }).click();
+    await expectNotice(page, "That device was signed out.");
+    await expect(sessions).toHaveCount(2);
 
     await page.getByRole("button", { name: "Sign out everywhere else" }).click();
     await expectNotice(page, "You were signed out everywhere else.");
@@ -203,14 +214,17 @@ test("sessions: a second browser is listed, and signed out from here", async ({ 
     await expect(sessions).toContainText("this device");
     await expect(page.getByRole("button", { name: "Sign out everywhere else" })).toHaveCount(0);
 
-    // The other browser's account page asks it to sign in again.
-    await otherPage.goto(`${BASE_URL}/account`);
-    await expect(otherPage).toHaveURL(/\/sign-in$/);
+    // The other browsers' account pages ask them to sign in again.
+    for (const p of [otherPage, thirdPage]) {
+      await p.goto(`${BASE_URL}/account`);
+      await expect(p).toHaveURL(/\/sign-in$/);
+    }
     // This one stays signed in.
     await page.goto("/account");
     await expect(heading(page)).toHaveText("Your account");
   } finally {
     await other.close();
+    await third.close();
   }
 });
 
@@ -403,6 +417,15 @@ test("two-step verification: an authenticator app set up here; removing it needs
   await page.getByRole("button", { name: "Verify" }).click();
   await expect(page).toHaveURL(`${MFA_URL}/account/mfa`);
   await expectNotice(page, "Confirmed. You can make your change now.");
+  // New backup codes replace the old ones (shown once, like the first set).
+  await page.getByRole("button", { name: "Make new backup codes" }).click();
+  await expect(page).toHaveURL(`${MFA_URL}/account/mfa/backup-codes`);
+  await expectNotice(page, "New backup codes are ready; the old ones no longer work.");
+  const renewed = await page.locator("#backup-codes code").allInnerTexts();
+  expect(renewed).toHaveLength(10);
+  expect(renewed.filter((c) => codes.includes(c))).toHaveLength(0);
+  await page.getByRole("button", { name: "I have saved my codes" }).click();
+  await expect(page).toHaveURL(`${MFA_URL}/account/mfa`);
   await appSection.getByRole("button", { name: "Remove" }).click();
   await expectNotice(page, "Removed.");
   await expect(appSection).toContainText("Not set");

@@ -11,6 +11,7 @@ import * as client from "openid-client";
 import { BASE_URL } from "../playwright.config";
 import {
   emailOf,
+  enterMailedCode,
   expectNotice,
   invitationLinkIn,
   PASSWORD,
@@ -256,4 +257,74 @@ test("an app signs in for an organization: its look, organization_id in the ID t
   } finally {
     cb.close();
   }
+});
+
+test("members join by their email domain and leave; an invitation is declined; the admin deletes the organization", async ({
+  page,
+  browser,
+}, info) => {
+  await newAccount(page, info, "dom");
+  const orgName = `Umbrella ${uniqueName("", info)}`;
+  const orgId = await createOrganization(page, orgName);
+  const domain = `${uniqueName("jit", info)}.example`;
+  await page.getByLabel("Email domains whose users join by themselves (space separated)").fill(domain);
+  await page.getByRole("button", { name: "Save" }).click();
+  await expectNotice(page, "Saved.");
+  await expect(page.getByLabel("Email domains whose users join by themselves (space separated)")).toHaveValue(domain);
+
+  const declinerName = uniqueName("dec", info);
+  const link = await invite(page, emailOf(declinerName));
+
+  const other = await browser.newContext();
+  try {
+    // Someone signs up with an address at the domain: a member at once, no invitation.
+    const colleague = await other.newPage();
+    const colleagueName = uniqueName("col", info);
+    const colleagueEmail = `${colleagueName}@${domain}`;
+    await colleague.goto(`${BASE_URL}/register`);
+    await settle(colleague, info);
+    await colleague.getByLabel("Username").fill(colleagueName);
+    await colleague.getByLabel("Email").fill(colleagueEmail);
+    await colleague.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await colleague.getByLabel("Confirm password").fill(PASSWORD);
+    const sent = Date.now();
+    await colleague.getByRole("button", { name: "Create account" }).click();
+    await enterMailedCode(colleague, colleagueEmail, sent);
+    await expect(colleague.getByText(`You are signed in as ${colleagueName}.`)).toBeVisible();
+    await colleague.goto(`${BASE_URL}/account/organizations`);
+    await expect(colleague.locator(".account-row").filter({ hasText: orgName })).toContainText("Member");
+    await page.reload();
+    await expect(member(page, colleagueName).locator(".item-detail")).toHaveText(`${colleagueEmail} · Member`);
+
+    // The colleague leaves.
+    await colleague.goto(`${BASE_URL}/account/organizations/${orgId}`);
+    await colleague.getByRole("button", { name: "Leave organization" }).click();
+    await expectNotice(colleague, "You left the organization.");
+    await expect(colleague.getByText("You are not in any organization yet.")).toBeVisible();
+    await page.reload();
+    await expect(member(page, colleagueName)).toHaveCount(0);
+
+    // The invitee, signed in with the invited address, declines.
+    await colleague.context().clearCookies();
+    await colleague.goto(`${BASE_URL}/register`);
+    await register(colleague, info, declinerName);
+    await colleague.goto(link);
+    await expect(colleague.getByText(`You are invited to join ${orgName} as Member.`)).toBeVisible();
+    await colleague.getByRole("button", { name: "Decline" }).click();
+    await expectNotice(colleague, "Invitation declined.");
+    await colleague.goto(link);
+    await expect(colleague.getByText(SPENT)).toBeVisible();
+    await page.reload();
+    await expect(page.getByText("No pending invitations.")).toBeVisible();
+  } finally {
+    await other.close();
+  }
+
+  // The admin deletes the organization.
+  await page.getByRole("button", { name: "Delete organization" }).click();
+  await expectNotice(page, "The organization was deleted.");
+  await expect(page).toHaveURL(`${BASE_URL}/account/organizations`);
+  await expect(page.getByText("You are not in any organization yet.")).toBeVisible();
+  await page.goto(`${BASE_URL}/account/organizations/${orgId}`);
+  await expect(page).toHaveURL(`${BASE_URL}/account/organizations`);
 });

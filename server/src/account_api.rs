@@ -345,11 +345,11 @@ async fn call(
 
 fn answer_error(e: AppError) -> Refusal {
     if e.is_busy() {
-        return Refusal::Answer(error_body(
+        return Refusal::Answer(crate::error::busy(error_body(
             StatusCode::SERVICE_UNAVAILABLE,
             "busy",
             "try again shortly",
-        ));
+        )));
     }
     tracing::error!(error = %e, "account api failed");
     Refusal::Answer(error_body(

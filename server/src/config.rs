@@ -38,6 +38,7 @@ pub struct Config {
     pub magic_links: MagicLinkConfig,
     pub account: AccountConfig,
     pub organizations: OrganizationConfig,
+    pub audit: AuditConfig,
     pub email: EmailConfig,
     pub sms: SmsConfig,
     pub password_policy: PasswordPolicyConfig,
@@ -506,6 +507,22 @@ impl Default for MagicLinkConfig {
         Self {
             ttl_secs: 900,
             invitation_ttl_secs: 7 * 86_400,
+        }
+    }
+}
+
+/// `[audit]`: the audit log of security events (`sesame audit`).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// Days an event is kept; older ones are deleted by the housekeeping.
+    pub retention_days: i64,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            retention_days: 365,
         }
     }
 }
@@ -1166,6 +1183,7 @@ impl Config {
         let url = url::Url::parse(&self.server.public_url)
             .map_err(|e| key("server.public_url", format!("not a URL: {e}")))?;
         crate::federation::Connectors::from_config(&self.connectors)?;
+        self.validate_limits()?;
         self.validate_user_flows()?;
         self.validate_resources()?;
         for (i, c) in self.connectors.iter().enumerate() {
@@ -1328,6 +1346,49 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// The sizes that bound the work a request can cause.
+    fn validate_limits(&self) -> Result<(), ConfigError> {
+        let within = |key: &str, value: usize, range: std::ops::RangeInclusive<usize>| {
+            if range.contains(&value) {
+                Ok(())
+            } else {
+                Err(ConfigError::Key {
+                    key: key.into(),
+                    message: format!(
+                        "must be between {} and {} (is {value})",
+                        range.start(),
+                        range.end()
+                    ),
+                })
+            }
+        };
+        within(
+            "database.max_connections",
+            self.database.max_connections as usize,
+            1..=1000,
+        )?;
+        within(
+            "password_hashing.queue",
+            self.password_hashing.queue,
+            1..=100_000,
+        )?;
+        within(
+            "password_hashing.workers",
+            self.password_hashing.workers,
+            0..=1024,
+        )?;
+        within(
+            "server.max_body_bytes",
+            self.server.max_body_bytes,
+            4096..=64 * 1024 * 1024,
+        )?;
+        within(
+            "server.max_query_bytes",
+            self.server.max_query_bytes,
+            1024..=1024 * 1024,
+        )
     }
 
     fn validate_user_flows(&self) -> Result<(), ConfigError> {
@@ -1510,6 +1571,9 @@ impl Config {
                 "account.verification_window_secs",
                 "must be between 30 and 3600",
             ));
+        }
+        if !(1..=3650).contains(&self.audit.retention_days) {
+            return Err(key("audit.retention_days", "must be between 1 and 3650"));
         }
         if !(0..=3650).contains(&self.account.max_token_days) {
             return Err(key(

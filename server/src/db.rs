@@ -3,6 +3,7 @@
 //! Placeholders are `$1, $2, …` in order of first use, which both databases accept.
 
 mod account;
+mod audit;
 mod consent;
 mod federation;
 mod lockout;
@@ -12,6 +13,7 @@ mod organization;
 mod verification;
 
 pub use account::PersonalTokenRow;
+pub use audit::{AuditQuery, AuditRow};
 pub use consent::ConsentRow;
 pub use federation::IdentityRow;
 pub use magic_link::OneTimeTokenRow;
@@ -929,8 +931,9 @@ impl Db {
         Ok(())
     }
 
-    /// Deletes expired flows, sessions, codes and tokens.
-    pub async fn purge_expired(&self, now: i64) -> Result<u64> {
+    /// Deletes expired flows, sessions, codes and tokens, and audit events older than
+    /// `audit_before`.
+    pub async fn purge_expired(&self, now: i64, audit_before: i64) -> Result<u64> {
         let mut n = 0;
         for table in [
             "interactions",
@@ -941,6 +944,8 @@ impl Db {
             "saml_assertions",
             "federation_handoffs",
             "one_time_tokens",
+            "trusted_devices",
+            "organization_invitations",
         ] {
             n += sqlx::query(&format!("DELETE FROM {table} WHERE expires_at <= $1"))
                 .bind(now)
@@ -956,9 +961,23 @@ impl Db {
             ),
             ("DELETE FROM auth_failures WHERE at <= $1", now - 86_400),
             ("DELETE FROM lockouts WHERE until_at <= $1", now),
+            // Kept a day past expiry: a late "the code has expired" beats "not correct".
+            (
+                "DELETE FROM verification_codes WHERE expires_at <= $1",
+                now - 86_400,
+            ),
+            // Listed as expired for a month, then gone.
+            (
+                "DELETE FROM personal_access_tokens WHERE expires_at IS NOT NULL AND expires_at <= $1",
+                now - 30 * 86_400,
+            ),
             (
                 "DELETE FROM outbox WHERE created_at <= $1",
                 now - 7 * 86_400,
+            ),
+            (
+                "DELETE FROM audit_events WHERE at <= $1",
+                audit_before,
             ),
         ] {
             n += sqlx::query(sql)

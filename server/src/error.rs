@@ -34,16 +34,24 @@ impl AppError {
     }
 }
 
+/// Seconds an overloaded Sesame asks a client to wait (`Retry-After`).
+pub const BUSY_RETRY_SECS: i64 = 1;
+
+/// Makes `response` an overload answer: 503 with `Retry-After`, whatever its body says.
+pub fn busy(mut response: Response) -> Response {
+    *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from(BUSY_RETRY_SECS),
+    );
+    response
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         if self.is_busy() {
             tracing::warn!(error = %self, "overloaded");
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(axum::http::header::RETRY_AFTER, "1")],
-                "busy",
-            )
-                .into_response();
+            return busy("busy".into_response());
         }
         tracing::error!(error = %self, "internal error");
         (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()

@@ -74,7 +74,10 @@ pub(crate) fn rejected(ctx: &Ctx<'_>, errors: FormErrors) -> Response {
             (StatusCode::TOO_MANY_REQUESTS, Some(minutes * 60))
         }
         UiError::ResendWait { seconds } => (StatusCode::TOO_MANY_REQUESTS, Some(*seconds)),
-        UiError::Busy => (StatusCode::SERVICE_UNAVAILABLE, Some(1)),
+        UiError::Busy => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some(crate::error::BUSY_RETRY_SECS),
+        ),
         UiError::ReadOnly | UiError::NotAdmin | UiError::VerificationRequired => {
             (StatusCode::FORBIDDEN, None)
         }
@@ -211,7 +214,11 @@ async fn with_flow(
     .await;
     r.unwrap_or_else(|e| {
         if e.is_busy() {
-            return error_body(StatusCode::SERVICE_UNAVAILABLE, "busy", "try again shortly");
+            return crate::error::busy(error_body(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "try again shortly",
+            ));
         }
         tracing::error!(error = %e, "experience api failed");
         error_body(

@@ -625,6 +625,15 @@ pub async fn start_session(
         .db
         .set_interaction_session(&flow.id_hash, &sid)
         .await?;
+    let detail = serde_json::json!({ "amr": amr, "sid": sid });
+    crate::audit::record(
+        &state.db,
+        crate::audit::Kind::SignIn,
+        Some(&user.id),
+        &ctx.ip,
+        detail,
+    )
+    .await;
     Ok(state.cookies.set(CookieName::Session, &id, Some(lifetime)))
 }
 

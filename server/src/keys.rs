@@ -42,6 +42,29 @@ impl Keys {
     /// Loads the keys, generating any missing one.
     pub async fn load_or_create(db: &Db) -> Result<Arc<Keys>, KeyError> {
         let mut rows = db.signing_keys().await?;
+        let missing = |rows: &[crate::db::KeyRow]| {
+            ALGORITHMS
+                .iter()
+                .any(|alg| !rows.iter().any(|r| r.alg == *alg))
+        };
+        if missing(&rows) {
+            // Processes started together on one empty database would each make keys and
+            // sign with their own, unknown to the others' JWKS: one of them, elected by the
+            // unique row below, makes them; the others wait for its keys (then make any that
+            // are still missing themselves, should it have died).
+            let mine = random_token();
+            let ticket = mine.clone();
+            let elected = db.secret("signing_key_maker", move || ticket).await? == mine;
+            if !elected {
+                for _ in 0..100 {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    rows = db.signing_keys().await?;
+                    if !missing(&rows) {
+                        break;
+                    }
+                }
+            }
+        }
         for alg in ALGORITHMS {
             if !rows.iter().any(|r| r.alg == alg) {
                 let pem = match alg {

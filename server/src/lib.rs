@@ -2,6 +2,7 @@
 //! provider, the demo relying party, and the HTTP router that ties them together.
 
 pub mod account_api;
+pub mod audit;
 pub mod branding;
 pub mod config;
 pub mod crypto;
@@ -316,7 +317,9 @@ pub fn spawn_housekeeping(state: AppState) {
         let mut tick = tokio::time::interval(Duration::from_secs(300));
         loop {
             tick.tick().await;
-            match state.db.purge_expired(crypto::now()).await {
+            let now = crypto::now();
+            let audit_before = now - state.config.audit.retention_days * 86_400;
+            match state.db.purge_expired(now, audit_before).await {
                 Ok(0) => {}
                 Ok(n) => tracing::debug!(rows = n, "purged expired rows"),
                 Err(e) => tracing::warn!(error = %e, "purge failed"),

@@ -2,12 +2,14 @@
 //! entry point (the screens and the Experience API call the same functions), in the
 //! database so that every Sesame process sees the same counts.
 
+use crate::audit;
 use crate::config::LockoutConfig;
 use crate::crypto::now;
 use crate::db::Db;
 use crate::error::AppError;
 use app::api::UiError;
 use axum::http::HeaderMap;
+use serde_json::json;
 use std::net::SocketAddr;
 
 /// What one attempt is counted against.
@@ -80,6 +82,24 @@ pub async fn failed(
     subjects: &Subjects,
 ) -> Result<Option<i64>, AppError> {
     let now = now();
+    // `user:none:…` stands in for an identifier without an account.
+    let user_id = subjects
+        .user
+        .as_deref()
+        .and_then(|u| u.strip_prefix("user:"))
+        .filter(|u| !u.starts_with("none:"));
+    let identifier = subjects
+        .identifier
+        .as_deref()
+        .and_then(|i| i.strip_prefix("id:"));
+    audit::record(
+        db,
+        audit::Kind::SignInFailed,
+        user_id,
+        &subjects.ip,
+        json!({ "identifier": identifier }),
+    )
+    .await;
     let mut left: Option<i64> = None;
     for id in subjects.identifier.iter().chain(subjects.user.iter()) {
         let n = db
@@ -90,6 +110,8 @@ pub async fn failed(
         if n >= config.identifier_max_failures {
             tracing::warn!(subject = %id, failures = n, "identifier locked");
             db.lock(id, now + config.identifier_lock_secs).await?;
+            let detail = json!({ "subject": id, "until": now + config.identifier_lock_secs });
+            audit::record(db, audit::Kind::Locked, user_id, &subjects.ip, detail).await;
         }
     }
     let n = db
@@ -98,6 +120,8 @@ pub async fn failed(
     if n >= config.ip_max_failures {
         tracing::warn!(subject = %subjects.ip, failures = n, "client address locked");
         db.lock(&subjects.ip, now + config.ip_lock_secs).await?;
+        let detail = json!({ "subject": subjects.ip, "until": now + config.ip_lock_secs });
+        audit::record(db, audit::Kind::Locked, None, &subjects.ip, detail).await;
     }
     Ok(left)
 }

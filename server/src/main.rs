@@ -2,16 +2,17 @@
 //! exists, else runs on the embedded defaults.
 //!
 //! `sesame [--config FILE] user suspend|reinstate IDENTIFIER` and
-//! `sesame [--config FILE] invite EMAIL [--send]`: operator commands on the same database
-//! (safe while the server runs).
+//! `sesame [--config FILE] invite EMAIL [--send]`,
+//! `sesame [--config FILE] audit [--user USER] [--kind KIND] [--days N] [--limit N]`:
+//! operator commands on the same database (safe while the server runs).
 
 use server::config::Config;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
-const USAGE: &str =
-    "usage: sesame [--config FILE] [user suspend|reinstate IDENTIFIER | invite EMAIL [--send]]";
+const USAGE: &str = "usage: sesame [--config FILE] [user suspend|reinstate IDENTIFIER | \
+     invite EMAIL [--send] | audit [--user IDENTIFIER|ID] [--kind KIND] [--days N] [--limit N]]";
 
 /// What the command line asks for.
 enum Command {
@@ -20,6 +21,35 @@ enum Command {
     Suspend(bool, String),
     /// Invite an email address to create an account (and mail the link with `true`).
     Invite(String, bool),
+    /// Print audit events, newest first, as JSON lines.
+    Audit(AuditArgs),
+}
+
+/// `audit`'s filters.
+#[derive(Default)]
+struct AuditArgs {
+    user: Option<String>,
+    kind: Option<String>,
+    days: Option<i64>,
+    limit: i64,
+}
+
+fn parse_audit(flags: &[&str]) -> Result<AuditArgs, String> {
+    let mut a = AuditArgs {
+        limit: 100,
+        ..AuditArgs::default()
+    };
+    let number = |v: &str| v.parse::<i64>().ok().filter(|n| *n > 0).ok_or(USAGE);
+    for pair in flags.chunks(2) {
+        match pair {
+            ["--user", v] => a.user = Some(v.to_string()),
+            ["--kind", v] => a.kind = Some(v.to_string()),
+            ["--days", v] => a.days = Some(number(v)?),
+            ["--limit", v] => a.limit = number(v)?,
+            _ => return Err(USAGE.into()),
+        }
+    }
+    Ok(a)
 }
 
 fn parse_args() -> Result<(Option<PathBuf>, Command), String> {
@@ -40,17 +70,19 @@ fn parse_args() -> Result<(Option<PathBuf>, Command), String> {
         ["user", "reinstate", id] => Command::Suspend(false, id.to_string()),
         ["invite", email] => Command::Invite(email.to_string(), false),
         ["invite", email, "--send"] => Command::Invite(email.to_string(), true),
+        ["audit", flags @ ..] => Command::Audit(parse_audit(flags)?),
         _ => return Err(USAGE.into()),
     };
     Ok((path, command))
 }
 
-/// `user suspend|reinstate`: finds the account by username, email or phone number.
-async fn suspend(config: &Config, suspend: bool, raw: &str) -> Result<(), String> {
+/// The account a username, email address or phone number names.
+async fn find_user(
+    config: &Config,
+    db: &server::db::Db,
+    raw: &str,
+) -> Result<server::db::UserRow, String> {
     use server::config::IdentifierKind::*;
-    let db = server::db::Db::connect(&config.database_url(), 1)
-        .await
-        .map_err(|e| e.to_string())?;
     let id = server::identifier::parse(
         raw,
         &[Username, Email, Phone],
@@ -58,13 +90,21 @@ async fn suspend(config: &Config, suspend: bool, raw: &str) -> Result<(), String
         &config.experience.default_phone_region,
     )
     .map_err(|e| format!("`{raw}` is not a username, email address or phone number ({e})"))?;
-    let user = match id.kind {
+    match id.kind {
         Username => db.user_by_username(&id.value).await,
         Email => db.user_by_email(&id.value).await,
         Phone => db.user_by_phone(&id.value).await,
     }
     .map_err(|e| e.to_string())?
-    .ok_or_else(|| format!("no account for `{}`", id.value))?;
+    .ok_or_else(|| format!("no account for `{}`", id.value))
+}
+
+/// `user suspend|reinstate`: finds the account by username, email or phone number.
+async fn suspend(config: &Config, suspend: bool, raw: &str) -> Result<(), String> {
+    let db = server::db::Db::connect(&config.database_url(), 1)
+        .await
+        .map_err(|e| e.to_string())?;
+    let user = find_user(config, &db, raw).await?;
     let at = suspend.then(server::crypto::now);
     db.set_suspended(&user.id, at)
         .await
@@ -78,9 +118,48 @@ async fn suspend(config: &Config, suspend: bool, raw: &str) -> Result<(), String
     println!(
         "{} {} ({})",
         if suspend { "suspended" } else { "reinstated" },
-        id.value,
+        user.label(),
         user.id
     );
+    Ok(())
+}
+
+/// `audit`: the newest security events, one JSON object per line. `--user` takes an
+/// identifier or, for an account deleted since, its id.
+async fn audit(config: &Config, args: AuditArgs) -> Result<(), String> {
+    let db = server::db::Db::connect(&config.database_url(), 1)
+        .await
+        .map_err(|e| e.to_string())?;
+    let user_id = match &args.user {
+        None => None,
+        Some(raw) => Some(match find_user(config, &db, raw).await {
+            Ok(user) => user.id,
+            Err(_) => raw.clone(),
+        }),
+    };
+    let query = server::db::AuditQuery {
+        user_id,
+        kind: args.kind,
+        since: args.days.map(|d| server::crypto::now() - d * 86_400),
+        limit: args.limit,
+    };
+    let rows = db.audit_events(&query).await.map_err(|e| e.to_string())?;
+    for row in rows {
+        let at = chrono::DateTime::from_timestamp(row.at, 0)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        let detail = row
+            .detail
+            .as_deref()
+            .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok());
+        let line = serde_json::json!({
+            "at": at,
+            "kind": row.kind,
+            "user_id": row.user_id,
+            "ip": row.ip,
+            "detail": detail,
+        });
+        println!("{line}");
+    }
     Ok(())
 }
 
@@ -140,6 +219,7 @@ async fn run() -> Result<(), String> {
     match command {
         Command::Suspend(on, id) => return suspend(&config, on, &id).await,
         Command::Invite(email, send) => return invite(config, &email, send).await,
+        Command::Audit(args) => return audit(&config, args).await,
         Command::Serve => {}
     }
     let listen = config.server.listen;

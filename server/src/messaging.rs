@@ -80,8 +80,10 @@ impl Messenger {
                 Email::Smtp(b.build())
             }
         };
+        // Never redirected: a webhook's answer must not send the message elsewhere (SSRF).
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(config.sms.webhook.timeout_secs))
+            .redirect(reqwest::redirect::Policy::none())
             .build()?;
         Ok(Messenger {
             email,

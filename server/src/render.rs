@@ -154,8 +154,8 @@ pub fn error_page(
 pub fn internal_error(state: &AppState, headers: &HeaderMap, e: AppError) -> Response {
     if e.is_busy() {
         tracing::warn!(error = %e, "overloaded");
-    } else {
-        tracing::error!(error = %e, "internal error");
+        return crate::error::busy(error_page(state, headers, ErrorKind::Internal, None));
     }
+    tracing::error!(error = %e, "internal error");
     error_page(state, headers, ErrorKind::Internal, None)
 }

@@ -8,6 +8,7 @@
 
 use super::security_verification::{self as verification, Verified};
 use super::{save_progress, Ctx, Flow, Next, Screen, StepResult};
+use crate::audit::Kind;
 use crate::config::{FieldControl, IdentifierKind, MfaFactorKind, MfaPolicy, SignInMethod};
 use crate::crypto::{now, random_token, token_hash};
 use crate::db::{DbError, PersonalTokenRow, SessionRow, UserRow};
@@ -17,6 +18,7 @@ use crate::identifier::{self, Identifier};
 use crate::state::AppState;
 use app::api::{rules, AccountNotice, AccountSection, CodePurpose, FormErrors, Notice, UiError};
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
 /// The screen of an account section (its form memory key is its path).
 pub const fn screen(path: &'static str) -> Screen {
@@ -99,6 +101,11 @@ impl AccountProgress {
 pub struct Me {
     pub user: UserRow,
     pub session: Option<SessionRow>,
+}
+
+/// Records an account-center change in the audit log.
+async fn audited(ctx: &Ctx<'_>, kind: Kind, user_id: &str, detail: Value) {
+    crate::audit::record(&ctx.state.db, kind, Some(user_id), &ctx.ip, detail).await;
 }
 
 fn refused(e: UiError) -> StepResult {
@@ -491,7 +498,13 @@ pub async fn confirm_contact(
         }
         Err(e) => return Err(e.into()),
     }
-    tracing::info!(user = %me.user.id, phone, "address changed in the account center");
+    audited(
+        ctx,
+        Kind::ContactChanged,
+        &me.user.id,
+        json!({ "phone": phone, "removed": false }),
+    )
+    .await;
     if let Some(user) = state.db.user_by_id(&me.user.id).await? {
         super::organization::join_by_domain(state, &user).await?;
     }
@@ -553,7 +566,13 @@ pub async fn remove_contact(ctx: &Ctx<'_>, flow: &mut Flow, me: &Me, phone: bool
         return refused(UiError::LastSignInMethod);
     }
     state.db.clear_contact(&me.user.id, phone, now()).await?;
-    tracing::info!(user = %me.user.id, phone, "address removed in the account center");
+    audited(
+        ctx,
+        Kind::ContactChanged,
+        &me.user.id,
+        json!({ "phone": phone, "removed": true }),
+    )
+    .await;
     done(contact_screen(phone), AccountNotice::AddressRemoved)
 }
 
@@ -576,7 +595,7 @@ pub async fn change_password(
             Err(e) => return Ok(Err(e)),
         };
     ctx.state.db.set_password(&me.user.id, &hash, now()).await?;
-    tracing::info!(user = %me.user.id, "password changed in the account center");
+    audited(ctx, Kind::PasswordChanged, &me.user.id, Value::Null).await;
     done(PASSWORD_SCREEN, AccountNotice::PasswordChanged)
 }
 
@@ -637,7 +656,13 @@ pub async fn linked(
         Err(DbError::Conflict) => return refused(UiError::IdentityTaken),
         Err(e) => return Err(e.into()),
     }
-    tracing::info!(user = %user.id, connector = %c.id, "identity linked in the account center");
+    audited(
+        ctx,
+        Kind::IdentityLinked,
+        &user.id,
+        json!({ "connector": c.id }),
+    )
+    .await;
     done(IDENTITIES_SCREEN, AccountNotice::IdentityLinked)
 }
 
@@ -668,7 +693,13 @@ pub async fn unlink_identity(
     {
         return refused(UiError::FormExpired);
     }
-    tracing::info!(user = %me.user.id, connector, "identity unlinked in the account center");
+    audited(
+        ctx,
+        Kind::IdentityUnlinked,
+        &me.user.id,
+        json!({ "connector": connector }),
+    )
+    .await;
     done(IDENTITIES_SCREEN, AccountNotice::IdentityUnlinked)
 }
 
@@ -716,7 +747,13 @@ pub async fn setup_totp(ctx: &Ctx<'_>, flow: &mut Flow, me: &Me, code: &str) -> 
     for f in old {
         state.db.delete_factor(&me.user.id, &f.id).await?;
     }
-    tracing::info!(user = %me.user.id, "authenticator app set up in the account center");
+    audited(
+        ctx,
+        Kind::FactorAdded,
+        &me.user.id,
+        json!({ "factor": "totp" }),
+    )
+    .await;
     first_backup_codes(ctx, flow, me).await
 }
 
@@ -767,6 +804,13 @@ pub async fn add_passkey(ctx: &Ctx<'_>, flow: &mut Flow, me: &Me, credential: &s
     if let Err(e) = super::mfa::register_passkey(state, rp, &me.user, &reg, credential).await? {
         return Ok(Err(e));
     }
+    audited(
+        ctx,
+        Kind::FactorAdded,
+        &me.user.id,
+        json!({ "factor": "webauthn" }),
+    )
+    .await;
     first_backup_codes(ctx, flow, me).await
 }
 
@@ -814,7 +858,13 @@ pub async fn remove_factor(ctx: &Ctx<'_>, flow: &mut Flow, me: &Me, id: &str) ->
         return refused(UiError::LastSignInMethod);
     }
     state.db.delete_factor(&me.user.id, id).await?;
-    tracing::info!(user = %me.user.id, factor = id, "factor removed in the account center");
+    audited(
+        ctx,
+        Kind::FactorRemoved,
+        &me.user.id,
+        json!({ "factor": id }),
+    )
+    .await;
     done(MFA_SCREEN, AccountNotice::FactorRemoved)
 }
 
@@ -829,7 +879,7 @@ pub async fn regenerate_backup_codes(ctx: &Ctx<'_>, flow: &mut Flow, me: &Me) ->
     }
     flow.progress.account.backup_codes = super::mfa::new_backup_codes(state, &me.user).await?;
     save_progress(state, flow).await?;
-    tracing::info!(user = %me.user.id, "backup codes renewed in the account center");
+    audited(ctx, Kind::BackupCodesRegenerated, &me.user.id, Value::Null).await;
     done(BACKUP_CODES_SCREEN, AccountNotice::BackupCodesNew)
 }
 
@@ -855,6 +905,13 @@ pub async fn sign_out_session(ctx: &Ctx<'_>, flow: &Flow, me: &Me, sid: &str) ->
         return refused(UiError::FormExpired);
     };
     super::sign_out::end_session(state, &session, None).await?;
+    audited(
+        ctx,
+        Kind::SessionsEnded,
+        &me.user.id,
+        json!({ "sids": [sid] }),
+    )
+    .await;
     done(SESSIONS_SCREEN, AccountNotice::SessionEnded)
 }
 
@@ -863,11 +920,20 @@ pub async fn sign_out_others(ctx: &Ctx<'_>, flow: &Flow, me: &Me) -> StepResult 
     let state = ctx.state;
     gate!(ctx, flow, me, fields(state).sessions, false);
     let current = me.session.as_ref().map(|s| s.sid.as_str());
+    let mut ended = Vec::new();
     for s in state.db.user_sessions(&me.user.id, now()).await? {
         if Some(s.sid.as_str()) != current {
             super::sign_out::end_session(state, &s, None).await?;
+            ended.push(s.sid);
         }
     }
+    audited(
+        ctx,
+        Kind::SessionsEnded,
+        &me.user.id,
+        json!({ "sids": ended }),
+    )
+    .await;
     done(SESSIONS_SCREEN, AccountNotice::OthersSignedOut)
 }
 
@@ -882,7 +948,13 @@ pub async fn revoke_app(ctx: &Ctx<'_>, flow: &Flow, me: &Me, client_id: &str) ->
     {
         return refused(UiError::FormExpired);
     }
-    tracing::info!(user = %me.user.id, client = client_id, "consent revoked in the account center");
+    audited(
+        ctx,
+        Kind::AppRevoked,
+        &me.user.id,
+        json!({ "client": client_id }),
+    )
+    .await;
     done(APPS_SCREEN, AccountNotice::AppRevoked)
 }
 
@@ -946,7 +1018,13 @@ pub async fn create_token(
         .db
         .insert_personal_token(&row, &token_hash(&value))
         .await?;
-    tracing::info!(user = %me.user.id, token = %row.id, "personal access token created");
+    audited(
+        ctx,
+        Kind::TokenCreated,
+        &me.user.id,
+        json!({ "token": row.id, "name": row.name }),
+    )
+    .await;
     flow.progress.account.new_token = Some(value.clone());
     save_progress(state, flow).await?;
     Ok(Ok((
@@ -975,7 +1053,7 @@ pub async fn revoke_token(ctx: &Ctx<'_>, flow: &Flow, me: &Me, id: &str) -> Step
         .db
         .revoke_grant(&exchange_grant(id), now())
         .await?;
-    tracing::info!(user = %me.user.id, token = id, "personal access token revoked");
+    audited(ctx, Kind::TokenRevoked, &me.user.id, json!({ "token": id })).await;
     done(TOKENS_SCREEN, AccountNotice::TokenRevoked)
 }
 
@@ -1034,7 +1112,7 @@ pub async fn delete_account(
     state.db.delete_user(&me.user.id).await?;
     flow.progress = super::Progress::default();
     save_progress(state, flow).await?;
-    tracing::info!(user = %me.user.id, "account deleted by its user");
+    audited(ctx, Kind::AccountDeleted, &me.user.id, Value::Null).await;
     Ok(Ok(Next::Done {
         location,
         cookies: vec![state.cookies.clear(crate::web::CookieName::Session)],

@@ -539,6 +539,15 @@ async fn link(
         .db
         .insert_identity(&p.connector, &p.subject, user_id, p.email.as_deref(), now())
         .await?;
+    let detail = serde_json::json!({ "connector": p.connector });
+    crate::audit::record(
+        &ctx.state.db,
+        crate::audit::Kind::IdentityLinked,
+        Some(user_id),
+        &ctx.ip,
+        detail,
+    )
+    .await;
     Ok(())
 }
 
@@ -559,7 +568,15 @@ pub async fn claim_pending(
         .await
     {
         Ok(()) => {
-            tracing::info!(user = %user_id, connector = %p.connector, "identity linked after sign-in");
+            let detail = serde_json::json!({ "connector": p.connector });
+            crate::audit::record(
+                &ctx.state.db,
+                crate::audit::Kind::IdentityLinked,
+                Some(user_id),
+                &ctx.ip,
+                detail,
+            )
+            .await;
             Ok(())
         }
         // Linked meanwhile (another tab): the sign-in stands, the link does not move.

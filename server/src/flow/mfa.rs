@@ -709,7 +709,15 @@ pub async fn setup_totp(ctx: &Ctx<'_>, flow: &mut Flow, code: &str) -> StepResul
         .db
         .insert_factor(&totp_row(ctx.state, &user, secret, step, now()))
         .await?;
-    tracing::info!(user = %user.id, "authenticator app set up");
+    let detail = serde_json::json!({ "factor": "totp" });
+    crate::audit::record(
+        &ctx.state.db,
+        crate::audit::Kind::FactorAdded,
+        Some(&user.id),
+        &ctx.ip,
+        detail,
+    )
+    .await;
     bound_first(ctx, flow, &user).await?;
     proven(ctx, flow, &user, &amr, Proof::Totp).await
 }
@@ -956,6 +964,15 @@ pub async fn finish_registration(
     if let Err(e) = register_passkey(ctx.state, rp, &user, &reg, credential).await? {
         return Ok(Err(e));
     }
+    let detail = serde_json::json!({ "factor": "webauthn" });
+    crate::audit::record(
+        &ctx.state.db,
+        crate::audit::Kind::FactorAdded,
+        Some(&user.id),
+        &ctx.ip,
+        detail,
+    )
+    .await;
     if prompt {
         flow.progress.mfa.passkey_answered = true;
         flow.progress.pending_user = None;

@@ -107,7 +107,15 @@ pub async fn new_password(
     };
     flow.progress = Progress::default();
     save_progress(ctx.state, flow).await?;
-    tracing::info!(user = %user.id, "password reset");
+    let detail = serde_json::json!({ "proof": proof });
+    crate::audit::record(
+        &ctx.state.db,
+        crate::audit::Kind::PasswordReset,
+        Some(&user.id),
+        &ctx.ip,
+        detail,
+    )
+    .await;
     // A password-reset user flow (Azure AD B2C) ends signed in, as B2C's does; the second
     // factor the policy asks for is still asked.
     let flow_kind =

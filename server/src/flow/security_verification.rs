@@ -148,7 +148,15 @@ async fn verified(
     });
     flow.progress.account.webauthn = None;
     save_progress(ctx.state, flow).await?;
-    tracing::info!(user = %user.id, method = method.name(), "security verification");
+    let detail = serde_json::json!({ "method": method.name() });
+    crate::audit::record(
+        &ctx.state.db,
+        crate::audit::Kind::Verified,
+        Some(&user.id),
+        &ctx.ip,
+        detail,
+    )
+    .await;
     Ok(Ok(()))
 }
 

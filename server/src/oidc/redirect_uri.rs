@@ -70,9 +70,8 @@ fn without_loopback_port(uri: &str) -> Option<String> {
     let after = match after.strip_prefix(':') {
         Some(p) => {
             let digits = p.bytes().take_while(u8::is_ascii_digit).count();
-            if digits == 0 || digits > 5 {
-                return None;
-            }
+            // A port a browser could really go to (found by redirect_uri_props.rs: `:99999`).
+            p[..digits].parse::<u16>().ok()?;
             &p[digits..]
         }
         None => after,

@@ -75,6 +75,9 @@ impl IntoResponse for TokenError {
             axum::Json(json!({ "error": self.code(), "error_description": description })),
         )
             .into_response();
+        if matches!(&self, TokenError::Internal(e) if e.is_busy()) {
+            response = crate::error::busy(response);
+        }
         if matches!(self, TokenError::InvalidClient) {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
