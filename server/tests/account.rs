@@ -7,33 +7,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::*;
-use server::crypto::{now, random_token, token_hash};
-
-const PASSWORD: &str = "correct horse battery";
-
-/// A browser signed in as `username` with a session that started `age` seconds ago (older
-/// than the verification window: nothing is fresh).
-async fn signed_in(s: &mut TestServer, user_id: &str, age: i64, amr: &str) {
-    let id = random_token();
-    let sid = uuid::Uuid::new_v4().to_string();
-    let at = now() - age;
-    s.state
-        .db
-        .insert_session(&server::db::NewSession {
-            id_hash: &token_hash(&id),
-            sid: &sid,
-            user_id,
-            auth_time: at,
-            amr,
-            now: at,
-            expires_at: now() + 3600,
-            user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"),
-            ip: Some("127.0.0.1"),
-        })
-        .await
-        .expect("session");
-    s.jar.insert("sesame_session".into(), id);
-}
+use server::crypto::{now, token_hash};
 
 /// Posts an account form from `page`.
 async fn act(s: &mut TestServer, page: &str, fields: &[(&str, &str)]) -> Answer {
@@ -63,7 +37,7 @@ async fn sensitive_changes_need_a_fresh_verification_and_keep_what_was_typed() {
     })
     .await;
     let id = s.create_user(Some("bob"), None, None, PASSWORD).await;
-    signed_in(&mut s, &id, 3600, "pwd").await;
+    session_for(&mut s, &id, 3600, "pwd").await;
     let asked = act(
         &mut s,
         "/account/email",
@@ -150,25 +124,10 @@ async fn sensitive_changes_need_a_fresh_verification_and_keep_what_was_typed() {
 async fn an_account_with_a_second_factor_must_verify_with_it() {
     let mut s = TestServer::start().await;
     let id = s.create_user(Some("cat"), None, None, PASSWORD).await;
-    let secret = server::mfa::new_totp_secret();
+    let secret = add_totp(&s, &id, "totp-1").await;
     let user = s.state.db.user_by_id(&id).await.unwrap().expect("user");
-    s.state
-        .db
-        .insert_factor(&server::db::FactorRow {
-            id: "totp-1".into(),
-            user_id: id.clone(),
-            kind: "totp".into(),
-            name: "Authenticator".into(),
-            secret: secret.clone(),
-            credential_id: None,
-            last_step: 0,
-            created_at: 0,
-            last_used_at: None,
-        })
-        .await
-        .expect("factor");
     // A session that proved only the password (a remembered device, say), just now.
-    signed_in(&mut s, &user.id, 0, "pwd").await;
+    session_for(&mut s, &user.id, 0, "pwd").await;
     let remove = act(
         &mut s,
         "/account/mfa",
@@ -246,22 +205,8 @@ async fn a_mandatory_second_factor_and_the_last_way_to_sign_in_stay() {
     })
     .await;
     let id = s.create_user(Some("dan"), None, None, PASSWORD).await;
-    s.state
-        .db
-        .insert_factor(&server::db::FactorRow {
-            id: "totp-1".into(),
-            user_id: id.clone(),
-            kind: "totp".into(),
-            name: "Authenticator".into(),
-            secret: server::mfa::new_totp_secret(),
-            credential_id: None,
-            last_step: 0,
-            created_at: 0,
-            last_used_at: None,
-        })
-        .await
-        .expect("factor");
-    signed_in(&mut s, &id, 0, "pwd otp").await;
+    add_totp(&s, &id, "totp-1").await;
+    session_for(&mut s, &id, 0, "pwd otp").await;
     let page = s.get("/account/mfa").await;
     assert!(
         page.body.contains("add another one before removing"),
@@ -298,7 +243,7 @@ async fn an_address_that_is_the_only_way_in_cannot_be_removed() {
     let id = s
         .create_user(None, Some("eve@example.com"), None, PASSWORD)
         .await;
-    signed_in(&mut s, &id, 0, "email").await;
+    session_for(&mut s, &id, 0, "email").await;
     let page = s.get("/account/email").await;
     assert!(
         page.body.contains("This is how you sign in"),
@@ -321,7 +266,7 @@ async fn the_operator_decides_what_can_be_changed() {
     })
     .await;
     let id = s.create_user(Some("fay"), None, None, PASSWORD).await;
-    signed_in(&mut s, &id, 0, "pwd").await;
+    session_for(&mut s, &id, 0, "pwd").await;
     let page = s.get("/account/profile").await;
     assert!(
         !page.body.contains("name=\"username\""),
@@ -353,7 +298,7 @@ async fn the_operator_decides_what_can_be_changed() {
 async fn profile_changes_are_checked_and_saved() {
     let mut s = TestServer::start().await;
     let id = s.create_user(Some("gus"), None, None, PASSWORD).await;
-    signed_in(&mut s, &id, 0, "pwd").await;
+    session_for(&mut s, &id, 0, "pwd").await;
     let bad = act(
         &mut s,
         "/account/profile",
@@ -398,10 +343,10 @@ async fn profile_changes_are_checked_and_saved() {
 async fn other_sessions_are_listed_and_signed_out() {
     let mut s = TestServer::start().await;
     let id = s.create_user(Some("hal"), None, None, PASSWORD).await;
-    signed_in(&mut s, &id, 0, "pwd").await;
+    session_for(&mut s, &id, 0, "pwd").await;
     let mine = s.jar.get("sesame_session").cloned().expect("cookie");
-    signed_in(&mut s, &id, 100, "pwd").await;
-    signed_in(&mut s, &id, 200, "pwd").await;
+    session_for(&mut s, &id, 100, "pwd").await;
+    session_for(&mut s, &id, 200, "pwd").await;
     s.jar.insert("sesame_session".into(), mine);
     let page = s.get("/account/sessions").await;
     assert_eq!(
@@ -429,7 +374,7 @@ async fn other_sessions_are_listed_and_signed_out() {
 async fn personal_access_tokens_are_shown_once_and_revoked() {
     let mut s = TestServer::start().await;
     let id = s.create_user(Some("ida"), None, None, PASSWORD).await;
-    signed_in(&mut s, &id, 0, "pwd").await;
+    session_for(&mut s, &id, 0, "pwd").await;
     let made = act(
         &mut s,
         "/account/tokens",
@@ -475,8 +420,8 @@ async fn personal_access_tokens_are_shown_once_and_revoked() {
 async fn deleting_the_account_erases_it_and_signs_out_everywhere() {
     let mut s = TestServer::start().await;
     let id = s.create_user(Some("jay"), None, None, PASSWORD).await;
-    signed_in(&mut s, &id, 200, "pwd").await;
-    signed_in(&mut s, &id, 3600, "pwd").await;
+    session_for(&mut s, &id, 200, "pwd").await;
+    session_for(&mut s, &id, 3600, "pwd").await;
     let unconfirmed = act(&mut s, "/account/delete", &[("action", "delete_account")]).await;
     assert!(unconfirmed
         .location()

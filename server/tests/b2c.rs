@@ -88,13 +88,7 @@ async fn redeem(s: &mut TestServer, policy: &str, code: &str) -> serde_json::Val
     s.post_backchannel(
         &format!("/{TENANT}/{policy}/oauth2/v2.0/token"),
         None,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", PUBLIC_REDIRECT),
-            ("client_id", PUBLIC_CLIENT),
-            ("code_verifier", VERIFIER),
-        ],
+        &public_code_fields(code),
     )
     .await
     .json()
@@ -236,33 +230,12 @@ async fn forgot_password_ends_the_flow_then_the_reset_flow_signs_in() {
     // The app starts its password-reset flow; at its end the user is signed in.
     let start = s.get(&authorize_path("B2C_1_reset", "")).await;
     assert_eq!(start.location().as_deref(), Some("/reset-password"));
-    let sent = s
-        .submit(
-            "/reset-password",
-            "/flow/reset-password",
-            &[("identifier", "rita@example.com")],
-        )
-        .await;
+    let sent = ask_for_reset(&mut s, "rita@example.com").await;
     assert_eq!(sent.location().as_deref(), Some("/verify"));
     let code = s.outbox_code("rita@example.com").await;
-    let proven = s
-        .submit(
-            "/verify",
-            "/flow/verify-code",
-            &[("code", &code), ("action", "verify")],
-        )
-        .await;
+    let proven = enter_code(&mut s, &code).await;
     assert_eq!(proven.location().as_deref(), Some("/reset-password/new"));
-    let set = s
-        .submit(
-            "/reset-password/new",
-            "/flow/new-password",
-            &[
-                ("new_password", "brand new password"),
-                ("confirm_password", "brand new password"),
-            ],
-        )
-        .await;
+    let set = set_new_password(&mut s, "/reset-password/new", "brand new password").await;
     assert_eq!(
         set.location().as_deref(),
         Some("/authorize/resume"),

@@ -35,15 +35,6 @@ async fn register_email(s: &mut TestServer, email: &str, password: &str) -> Answ
     .await
 }
 
-async fn enter_code(s: &mut TestServer, code: &str) -> Answer {
-    s.submit(
-        "/verify",
-        "/flow/verify-code",
-        &[("code", code), ("action", "verify")],
-    )
-    .await
-}
-
 #[tokio::test]
 async fn email_sign_up_is_verified_before_the_account_exists() {
     let mut s = email_or_phone().await;
@@ -119,13 +110,7 @@ async fn phone_only_sign_up_and_code_sign_in() {
     // Later, a sign-in by text message code, typed in international form.
     s.jar.clear();
     s.authorize_public("").await;
-    let r = s
-        .submit(
-            "/sign-in",
-            "/flow/sign-in",
-            &[("identifier", "+81 90 1234 5678"), ("method", "code")],
-        )
-        .await;
+    let r = send_sign_in(&mut s, "+81 90 1234 5678", "code").await;
     assert_eq!(r.location().as_deref(), Some("/verify"), "{}", r.body);
     let code = s.outbox_code("+819012345678").await;
     let r = enter_code(&mut s, &code).await;
@@ -140,12 +125,7 @@ async fn phone_only_sign_up_and_code_sign_in() {
 async fn a_sign_in_code_for_an_unknown_address_leads_to_sign_up_without_a_second_code() {
     let mut s = email_or_phone().await;
     s.authorize_public("").await;
-    s.submit(
-        "/sign-in",
-        "/flow/sign-in",
-        &[("identifier", "fresh@example.com"), ("method", "code")],
-    )
-    .await;
+    send_sign_in(&mut s, "fresh@example.com", "code").await;
     let code = s.outbox_code("fresh@example.com").await;
     let r = enter_code(&mut s, &code).await;
     assert_eq!(r.location().as_deref(), Some("/register"));
@@ -226,12 +206,7 @@ async fn code_policy_tries_resend_and_send_limit() {
     })
     .await;
     s.authorize_public("").await;
-    s.submit(
-        "/sign-in",
-        "/flow/sign-in",
-        &[("identifier", "bob@example.com"), ("method", "code")],
-    )
-    .await;
+    send_sign_in(&mut s, "bob@example.com", "code").await;
     let code = s.outbox_code("bob@example.com").await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     enter_code(&mut s, wrong).await;
@@ -256,12 +231,7 @@ async fn code_policy_tries_resend_and_send_limit() {
     for _ in 0..3 {
         s.jar.clear();
         s.authorize_public("").await;
-        s.submit(
-            "/sign-in",
-            "/flow/sign-in",
-            &[("identifier", "bob@example.com"), ("method", "code")],
-        )
-        .await;
+        send_sign_in(&mut s, "bob@example.com", "code").await;
     }
     assert_eq!(s.outbox_count("bob@example.com").await, 4);
     assert!(s.get("/sign-in").await.body.contains("Too many messages"));
@@ -271,12 +241,7 @@ async fn code_policy_tries_resend_and_send_limit() {
 async fn resend_waits_for_the_cool_down_and_an_expired_code_says_so() {
     let mut s = TestServer::start().await;
     s.authorize_public("").await;
-    s.submit(
-        "/sign-in",
-        "/flow/sign-in",
-        &[("identifier", "cat@example.com"), ("method", "code")],
-    )
-    .await;
+    send_sign_in(&mut s, "cat@example.com", "code").await;
     s.submit("/verify", "/flow/verify-code", &[("action", "resend")])
         .await;
     assert!(s
@@ -302,25 +267,10 @@ async fn reset_password_cannot_skip_or_borrow_the_code() {
         .await;
     // Skipping: the attacker asks for a reset and goes straight to the last step.
     victim.authorize_public("").await;
-    victim
-        .submit(
-            "/reset-password",
-            "/flow/reset-password",
-            &[("identifier", "vic@example.com")],
-        )
-        .await;
+    ask_for_reset(&mut victim, "vic@example.com").await;
     let skip = victim.get("/reset-password/new").await;
     assert_eq!(skip.location().as_deref(), Some("/reset-password"));
-    let r = victim
-        .submit(
-            "/sign-in",
-            "/flow/new-password",
-            &[
-                ("new_password", "attacker passphrase"),
-                ("confirm_password", "attacker passphrase"),
-            ],
-        )
-        .await;
+    let r = set_new_password(&mut victim, "/sign-in", "attacker passphrase").await;
     assert_eq!(r.location().as_deref(), Some("/reset-password/new"));
     let api = victim
         .post_json(
@@ -333,13 +283,7 @@ async fn reset_password_cannot_skip_or_borrow_the_code() {
     let attacker_jar = victim.jar.clone();
     victim.jar.clear();
     victim.authorize_public("").await;
-    victim
-        .submit(
-            "/reset-password",
-            "/flow/reset-password",
-            &[("identifier", "vic@example.com")],
-        )
-        .await;
+    ask_for_reset(&mut victim, "vic@example.com").await;
     let victims_code = victim.outbox_code("vic@example.com").await;
     let victims_jar = victim.jar.clone();
     victim.jar = attacker_jar;
@@ -349,19 +293,7 @@ async fn reset_password_cannot_skip_or_borrow_the_code() {
         Some("/verify"),
         "a code works only in its own flow"
     );
-    let user = victim
-        .state
-        .db
-        .user_by_username("vic")
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(victim
-        .state
-        .hasher
-        .verify("original passphrase", user.password_hash.as_deref())
-        .await
-        .unwrap());
+    assert!(password_is(&victim, "vic", "original passphrase").await);
     // The owner finishes; the code cannot be replayed afterwards.
     victim.jar = victims_jar;
     let own = victim.outbox_code("vic@example.com").await;
@@ -369,32 +301,14 @@ async fn reset_password_cannot_skip_or_borrow_the_code() {
         enter_code(&mut victim, &own).await.location().as_deref(),
         Some("/reset-password/new")
     );
-    let r = victim
-        .submit(
-            "/reset-password/new",
-            "/flow/new-password",
-            &[
-                ("new_password", "password1"),
-                ("confirm_password", "password1"),
-            ],
-        )
-        .await;
+    let r = set_new_password(&mut victim, "/reset-password/new", "password1").await;
     assert_eq!(r.location().as_deref(), Some("/reset-password/new"));
     assert!(victim
         .get("/reset-password/new")
         .await
         .body
         .contains("too common"));
-    let r = victim
-        .submit(
-            "/reset-password/new",
-            "/flow/new-password",
-            &[
-                ("new_password", "brand new passphrase"),
-                ("confirm_password", "brand new passphrase"),
-            ],
-        )
-        .await;
+    let r = set_new_password(&mut victim, "/reset-password/new", "brand new passphrase").await;
     assert_eq!(r.location().as_deref(), Some("/sign-in"));
     assert!(victim
         .get("/sign-in")
@@ -430,13 +344,7 @@ async fn answers_do_not_reveal_whether_an_account_exists() {
         s.authorize_public("").await;
         let r = s.sign_in(who, "wrong passphrase here").await;
         let page = s.get("/sign-in").await;
-        let reset = s
-            .submit(
-                "/reset-password",
-                "/flow/reset-password",
-                &[("identifier", who)],
-            )
-            .await;
+        let reset = ask_for_reset(&mut s, who).await;
         let verify = s.get("/verify").await;
         s.jar.clear();
         s.authorize_public("").await;
@@ -516,13 +424,7 @@ async fn lockout_is_shared_by_every_entry_point() {
     assert_eq!(api.headers["retry-after"], "3600");
     assert_eq!(api.json()["error"], "locked");
     // Other ways in with the same identifier are locked too, on both entry points.
-    let r = s
-        .submit(
-            "/sign-in",
-            "/flow/sign-in",
-            &[("identifier", "lou@example.com"), ("method", "code")],
-        )
-        .await;
+    let r = send_sign_in(&mut s, "lou@example.com", "code").await;
     assert_eq!(r.location().as_deref(), Some("/sign-in"));
     let api = s
         .post_json("/api/experience/sign-in/code", json!({"identifier": "lou"}))
@@ -788,12 +690,7 @@ async fn the_experience_api_runs_a_whole_sign_up_and_is_described() {
 async fn the_outbox_page_lists_messages_only_when_enabled() {
     let mut s = TestServer::start().await;
     s.authorize_public("").await;
-    s.submit(
-        "/sign-in",
-        "/flow/sign-in",
-        &[("identifier", "olga@example.com"), ("method", "code")],
-    )
-    .await;
+    send_sign_in(&mut s, "olga@example.com", "code").await;
     let page = s.get("/dev/outbox").await;
     assert!(page.body.contains("olga@example.com"));
     assert!(page.body.contains("Your Sesame code"));
@@ -835,12 +732,7 @@ async fn codes_are_mailed_over_smtp_in_the_users_language() {
     })
     .await;
     s.authorize_public("&ui_locales=ja").await;
-    s.submit(
-        "/sign-in",
-        "/flow/sign-in",
-        &[("identifier", "mail@example.com"), ("method", "code")],
-    )
-    .await;
+    send_sign_in(&mut s, "mail@example.com", "code").await;
     let mut mail = None;
     for _ in 0..100 {
         if let Some(entry) = std::fs::read_dir(dir.path())
@@ -904,12 +796,7 @@ async fn sms_codes_are_posted_to_the_webhook() {
     })
     .await;
     s.authorize_public("").await;
-    s.submit(
-        "/sign-in",
-        "/flow/sign-in",
-        &[("identifier", "+1 202 555 0143"), ("method", "code")],
-    )
-    .await;
+    send_sign_in(&mut s, "+1 202 555 0143", "code").await;
     let got = received.lock().unwrap().clone();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0]["recipient"], "+12025550143");

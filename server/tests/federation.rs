@@ -8,206 +8,14 @@
 
 mod common;
 
-use axum::extract::{Form, State};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use common::upstream::*;
 use common::*;
-use josekit::jwk::Jwk;
-use josekit::jws::{JwsHeader, RS256};
-use josekit::jwt::{self, JwtPayload};
 use server::config::MfaPolicy;
-use server::federation::ConnectorConfig;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
-/// How the fake provider answers the next token request.
-#[derive(Clone, Default)]
-struct Scenario {
-    sub: String,
-    email: Option<String>,
-    email_verified: bool,
-    /// Leave the nonce out of the ID token.
-    omit_nonce: bool,
-    nonce: Option<String>,
-    issuer: Option<String>,
-    audience: Option<String>,
-    /// Sign with a key the provider does not publish.
-    foreign_key: bool,
-    amr: Option<Vec<String>>,
-}
-
-struct Upstream {
-    issuer: String,
-    key: Jwk,
-    kid: Mutex<String>,
-    /// code → (scenario, the nonce of its request)
-    codes: Mutex<HashMap<String, (Scenario, String)>>,
-    /// access token → userinfo
-    tokens: Mutex<HashMap<String, serde_json::Value>>,
-}
-
-fn new_key() -> Jwk {
-    RS256
-        .generate_key_pair(2048)
-        .expect("key")
-        .to_jwk_key_pair()
-}
-
-async fn discovery(State(u): State<Arc<Upstream>>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({
-        "issuer": u.issuer,
-        "authorization_endpoint": format!("{}/auth", u.issuer),
-        "token_endpoint": format!("{}/token", u.issuer),
-        "userinfo_endpoint": format!("{}/me", u.issuer),
-        "jwks_uri": format!("{}/jwks", u.issuer),
-        "response_types_supported": ["code"],
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-    }))
-}
-
-async fn jwks(State(u): State<Arc<Upstream>>) -> Json<serde_json::Value> {
-    let mut public = u.key.to_public_key().expect("public");
-    public.set_key_id(u.kid.lock().unwrap().clone());
-    public.set_algorithm("RS256");
-    public.set_key_use("sig");
-    Json(serde_json::json!({ "keys": [public] }))
-}
-
-async fn token(
-    State(u): State<Arc<Upstream>>,
-    Form(form): Form<HashMap<String, String>>,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let code = form.get("code").cloned().unwrap_or_default();
-    let Some((s, nonce)) = u.codes.lock().unwrap().remove(&code) else {
-        return (
-            axum::http::StatusCode::BAD_REQUEST,
-            Json(serde_json::json!({"error": "invalid_grant"})),
-        )
-            .into_response();
-    };
-    let now = server::crypto::now();
-    let mut p = JwtPayload::new();
-    p.set_issuer(s.issuer.clone().unwrap_or(u.issuer.clone()));
-    p.set_subject(&s.sub);
-    p.set_audience(vec![s.audience.clone().unwrap_or("sesame".into())]);
-    p.set_issued_at(&std::time::SystemTime::now());
-    p.set_expires_at(&(std::time::SystemTime::now() + std::time::Duration::from_secs(300)));
-    if !s.omit_nonce {
-        p.set_claim("nonce", Some(s.nonce.clone().unwrap_or(nonce).into()))
-            .expect("nonce");
-    }
-    if let Some(amr) = &s.amr {
-        p.set_claim("amr", Some(serde_json::json!(amr)))
-            .expect("amr");
-    }
-    p.set_claim("auth_time", Some(now.into()))
-        .expect("auth_time");
-    let mut h = JwsHeader::new();
-    h.set_token_type("JWT");
-    let key = if s.foreign_key {
-        h.set_key_id("unknown");
-        new_key()
-    } else {
-        h.set_key_id(u.kid.lock().unwrap().clone());
-        u.key.clone()
-    };
-    let signer = RS256.signer_from_jwk(&key).expect("signer");
-    let id_token = jwt::encode_with_signer(&p, &h, &signer).expect("sign");
-    let access = format!("at-{code}");
-    let mut info = serde_json::json!({"sub": s.sub});
-    if let Some(e) = &s.email {
-        info["email"] = e.clone().into();
-        info["email_verified"] = s.email_verified.into();
-    }
-    u.tokens.lock().unwrap().insert(access.clone(), info);
-    Json(serde_json::json!({
-        "access_token": access,
-        "token_type": "Bearer",
-        "expires_in": 300,
-        "id_token": id_token,
-    }))
-    .into_response()
-}
-
-async fn me(
-    State(u): State<Arc<Upstream>>,
-    headers: axum::http::HeaderMap,
-) -> Json<serde_json::Value> {
-    let token = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default()
-        .to_string();
-    Json(
-        u.tokens
-            .lock()
-            .unwrap()
-            .get(&token)
-            .cloned()
-            .unwrap_or_default(),
-    )
-}
-
-/// Starts the fake provider on a free loopback port.
-async fn upstream() -> Arc<Upstream> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let issuer = format!("http://{}", listener.local_addr().expect("addr"));
-    let u = Arc::new(Upstream {
-        issuer,
-        key: new_key(),
-        kid: Mutex::new("k1".into()),
-        codes: Mutex::new(HashMap::new()),
-        tokens: Mutex::new(HashMap::new()),
-    });
-    let app = Router::new()
-        .route("/.well-known/openid-configuration", get(discovery))
-        .route("/jwks", get(jwks))
-        .route("/token", post(token))
-        .route("/me", get(me))
-        .with_state(u.clone());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    u
-}
-
-fn connector(u: &Upstream, id: &str, extra: &str) -> ConnectorConfig {
-    let text = format!(
-        "id = \"{id}\"\nname = \"Upstream\"\nissuer = \"{}\"\nclient_id = \"sesame\"\nclient_secret = \"shh\"\n{extra}",
-        u.issuer
-    );
-    toml::from_str(&text).expect("connector")
-}
-
-async fn sesame(u: &Upstream, edit: impl FnOnce(&mut server::config::Config)) -> TestServer {
-    let connectors = vec![
-        connector(u, "up", ""),
-        connector(u, "trusted", "trust_email = true"),
-        connector(u, "mfa-trusting", "trust_upstream_mfa = true"),
-        connector(
-            u,
-            "acme",
-            "kind = \"enterprise\"\nemail_domains = [\"acme.example\"]",
-        ),
-    ];
-    TestServer::start_with(move |c| {
-        c.connectors = connectors;
-        // What sign-up requires of federated accounts has a test of its own.
-        c.federation.skip_required_identifiers = true;
-        edit(c);
-    })
-    .await
-}
-
-/// Starts sign-in with `connector`; returns the `state` and `nonce` sent upstream.
+/// Starts sign-in with `connector` and checks the request sent upstream; returns its
+/// `state` and `nonce`.
 async fn start(s: &mut TestServer, u: &Upstream, connector: &str) -> (String, String) {
-    let go = s.get(&format!("/sign-in/with/{connector}")).await;
-    let to = go.location().expect("redirect upstream");
+    let (to, state, nonce) = federation_start(s, connector).await;
     assert!(to.starts_with(&format!("{}/auth?", u.issuer)), "{to}");
     for p in ["code_challenge", "state", "nonce"] {
         assert!(query_param(&to, p).is_some(), "{p} sent: {to}");
@@ -216,57 +24,19 @@ async fn start(s: &mut TestServer, u: &Upstream, connector: &str) -> (String, St
         query_param(&to, "code_challenge_method").as_deref(),
         Some("S256")
     );
-    (
-        query_param(&to, "state").expect("state"),
-        query_param(&to, "nonce").expect("nonce"),
-    )
+    (state, nonce)
 }
 
 /// One full round: start, the provider issues `scenario`'s code, the browser comes back.
 async fn round(s: &mut TestServer, u: &Upstream, connector: &str, scenario: Scenario) -> Answer {
-    let (state, nonce) = start(s, u, connector).await;
-    let code = uuid::Uuid::new_v4().to_string();
-    u.codes
-        .lock()
-        .unwrap()
-        .insert(code.clone(), (scenario, nonce));
-    s.get(&format!(
-        "/federation/callback/{connector}?code={code}&state={}",
-        urlencode(&state)
-    ))
-    .await
-}
-
-fn person(sub: &str, email: &str, verified: bool) -> Scenario {
-    Scenario {
-        sub: sub.into(),
-        email: Some(email.into()),
-        email_verified: verified,
-        ..Default::default()
-    }
-}
-
-async fn refused(s: &mut TestServer, answer: &Answer) {
-    assert_eq!(
-        answer.location().as_deref(),
-        Some("/sign-in"),
-        "{}",
-        answer.body
-    );
-    let page = s.get("/sign-in").await;
-    assert!(
-        page.body.contains("Upstream could not sign you in"),
-        "{}",
-        page.body
-    );
-    assert_eq!(s.state.db.count("identities").await.unwrap(), 0);
-    assert_eq!(s.state.db.count("sessions").await.unwrap(), 0);
+    let request = start(s, u, connector).await;
+    come_back(s, u, connector, request, scenario).await
 }
 
 #[tokio::test]
 async fn a_new_user_is_asked_then_created_and_signed_in() {
     let u = upstream().await;
-    let mut s = sesame(&u, |_| {}).await;
+    let mut s = federated(&u, |_| {}).await;
     s.authorize_public("").await;
     let back = round(&mut s, &u, "up", person("u-1", "new@social.example", true)).await;
     assert_eq!(back.location().as_deref(), Some("/federation/link"));
@@ -298,7 +68,7 @@ async fn a_new_user_is_asked_then_created_and_signed_in() {
 #[tokio::test]
 async fn id_tokens_must_carry_our_nonce_issuer_audience_and_key() {
     let u = upstream().await;
-    let mut s = sesame(&u, |_| {}).await;
+    let mut s = federated(&u, |_| {}).await;
     s.authorize_public("").await;
     // #14: an ID token that leaves the nonce out is refused, not waved through.
     let bad = Scenario {
@@ -333,7 +103,7 @@ async fn id_tokens_must_carry_our_nonce_issuer_audience_and_key() {
 #[tokio::test]
 async fn answers_are_single_use_and_bound_to_the_flow() {
     let u = upstream().await;
-    let mut s = sesame(&u, |c| c.federation.ask_new_users = false).await;
+    let mut s = federated(&u, |c| c.federation.ask_new_users = false).await;
     s.authorize_public("").await;
     let (state, nonce) = start(&mut s, &u, "up").await;
     // A forged state is refused and uses up the request.
@@ -366,7 +136,7 @@ async fn answers_are_single_use_and_bound_to_the_flow() {
 #[tokio::test]
 async fn the_provider_can_rotate_its_keys() {
     let u = upstream().await;
-    let mut s = sesame(&u, |c| c.federation.ask_new_users = false).await;
+    let mut s = federated(&u, |c| c.federation.ask_new_users = false).await;
     s.authorize_public("").await;
     // Discovery happens at the first start; the provider then switches to a new key id.
     let (state, nonce) = start(&mut s, &u, "up").await;
@@ -390,7 +160,7 @@ async fn the_provider_can_rotate_its_keys() {
 async fn an_unverified_email_never_links_on_its_own() {
     // #12
     let u = upstream().await;
-    let mut s = sesame(&u, |_| {}).await;
+    let mut s = federated(&u, |_| {}).await;
     let owner = s
         .create_user(
             Some("owner"),
@@ -432,7 +202,7 @@ async fn an_unverified_email_never_links_on_its_own() {
     assert_eq!(linked.len(), 1);
     assert_eq!(linked[0].connector, "trusted");
     // A trusted provider's verified address links directly.
-    let mut s = sesame(&u, |_| {}).await;
+    let mut s = federated(&u, |_| {}).await;
     let owner = s
         .create_user(
             Some("o2"),
@@ -457,7 +227,7 @@ async fn an_unverified_email_never_links_on_its_own() {
 async fn a_local_second_factor_is_still_required_after_federation() {
     // #11
     let u = upstream().await;
-    let mut s = sesame(&u, |c| {
+    let mut s = federated(&u, |c| {
         c.mfa.policy = MfaPolicy::Mandatory;
         c.federation.ask_new_users = false;
     })
@@ -495,7 +265,7 @@ async fn a_local_second_factor_is_still_required_after_federation() {
 #[tokio::test]
 async fn sso_domains_route_to_their_provider_from_every_form() {
     let u = upstream().await;
-    let mut s = sesame(&u, |_| {}).await;
+    let mut s = federated(&u, |_| {}).await;
     s.authorize_public("").await;
     let a = s.sign_in("Emp@ACME.example", "whatever-password").await;
     let to = a.location().expect("redirect");
@@ -534,7 +304,7 @@ async fn sso_domains_route_to_their_provider_from_every_form() {
 #[tokio::test]
 async fn direct_sign_in_and_domain_hint_skip_the_first_screen() {
     let u = upstream().await;
-    let mut s = sesame(&u, |_| {}).await;
+    let mut s = federated(&u, |_| {}).await;
     let a = s.authorize_public("&direct_sign_in=social:up").await;
     assert_eq!(a.location().as_deref(), Some("/sign-in/with/up"));
     let a = s.authorize_public("&direct_sign_in=sso:acme").await;
@@ -561,7 +331,7 @@ async fn direct_sign_in_and_domain_hint_skip_the_first_screen() {
 #[tokio::test]
 async fn a_cancelled_or_unreachable_provider_brings_the_user_back() {
     let u = upstream().await;
-    let mut s = sesame(&u, |c| {
+    let mut s = federated(&u, |c| {
         c.connectors.push(
             toml::from_str(
                 "id = \"down\"\nname = \"Down\"\nissuer = \"http://127.0.0.1:9\"\nclient_id = \"x\"",
@@ -604,7 +374,7 @@ async fn a_cancelled_or_unreachable_provider_brings_the_user_back() {
 #[tokio::test]
 async fn a_new_federated_account_gives_what_sign_up_requires() {
     let u = upstream().await;
-    let mut s = sesame(&u, |c| {
+    let mut s = federated(&u, |c| {
         c.federation.skip_required_identifiers = false;
         c.experience.secondary_identifiers = vec![server::config::IdentifierKind::Email];
     })
@@ -738,7 +508,7 @@ async fn a_new_federated_account_gives_what_sign_up_requires() {
 #[tokio::test]
 async fn the_experience_api_starts_federation_and_answers_the_link_choice() {
     let u = upstream().await;
-    let mut s = sesame(&u, |_| {}).await;
+    let mut s = federated(&u, |_| {}).await;
     let offered = s.get("/api/experience/connectors").await.json();
     let ids: Vec<&str> = offered["providers"]
         .as_array()

@@ -17,48 +17,6 @@ async fn sesame(edit: impl FnOnce(&mut server::config::Config) + Send + 'static)
     .await
 }
 
-/// The sign-in link in the newest message to `to`.
-async fn link_in_outbox(s: &TestServer, to: &str) -> String {
-    let messages = s.state.db.outbox(100).await.expect("outbox");
-    let m = messages
-        .iter()
-        .find(|m| m.recipient.eq_ignore_ascii_case(to))
-        .unwrap_or_else(|| panic!("no message to {to}"));
-    let at = m
-        .body
-        .find("http://localhost:3000/magic?token=")
-        .expect("a link");
-    m.body[at..]
-        .split_whitespace()
-        .next()
-        .expect("link")
-        .to_string()
-}
-
-fn path_of(link: &str) -> String {
-    link.trim_start_matches("http://localhost:3000").to_string()
-}
-
-async fn ask_for_link(s: &mut TestServer, email: &str) -> Answer {
-    s.submit(
-        "/sign-in",
-        "/flow/sign-in",
-        &[("identifier", email), ("method", "link")],
-    )
-    .await
-}
-
-async fn open(s: &mut TestServer, landing: &str) -> Answer {
-    let page = s.get(landing).await;
-    let token = query_param(landing, "token").unwrap_or_default();
-    let csrf = page.csrf();
-    s.post_form(
-        "/flow/magic",
-        &[("csrf", &csrf), ("action", "open"), ("token", &token)],
-    )
-    .await
-}
-
 #[tokio::test]
 async fn a_mailed_link_signs_in_once() {
     let mut s = sesame(|_| {}).await;
@@ -71,7 +29,7 @@ async fn a_mailed_link_signs_in_once() {
         "{}",
         page.body
     );
-    let sent = ask_for_link(&mut s, "Lee@Example.com").await;
+    let sent = send_sign_in(&mut s, "Lee@Example.com", "link").await;
     assert_eq!(sent.location().as_deref(), Some("/sign-in/link-sent"));
     let page = s.get("/sign-in/link-sent").await;
     assert!(page.body.contains("Check your email"), "{}", page.body);
@@ -87,16 +45,8 @@ async fn a_mailed_link_signs_in_once() {
             page.body
         );
     }
-    let signed = open(&mut s, &landing).await;
-    assert_eq!(
-        signed.location().as_deref(),
-        Some("/authorize/resume"),
-        "{}",
-        signed.body
-    );
-    let done = s.get("/authorize/resume").await;
-    let tokens = s.exchange_public(&code_from(&done)).await.json();
-    let claims = jwt_claims(tokens["id_token"].as_str().expect("id token"));
+    let signed = open_link(&mut s, &landing).await;
+    let claims = claims_after(&mut s, &signed).await;
     assert_eq!(
         claims["amr"],
         serde_json::json!(["otp"]),
@@ -104,7 +54,7 @@ async fn a_mailed_link_signs_in_once() {
     );
 
     // Once only.
-    let again = open(&mut s, &landing).await;
+    let again = open_link(&mut s, &landing).await;
     assert_eq!(again.location().as_deref(), Some("/magic"));
     let page = s.get("/magic").await;
     assert!(
@@ -126,10 +76,10 @@ async fn every_address_gets_the_same_answer_and_a_new_one_signs_up_by_link() {
     )
     .await;
     s.authorize_public("").await;
-    let known = ask_for_link(&mut s, "known@example.com").await;
+    let known = send_sign_in(&mut s, "known@example.com", "link").await;
     s.jar.clear();
     s.authorize_public("").await;
-    let unknown = ask_for_link(&mut s, "newbie@example.com").await;
+    let unknown = send_sign_in(&mut s, "newbie@example.com", "link").await;
     assert_eq!(
         known.location(),
         unknown.location(),
@@ -142,7 +92,7 @@ async fn every_address_gets_the_same_answer_and_a_new_one_signs_up_by_link() {
         "{}",
         page.body
     );
-    let next = open(&mut s, &landing).await;
+    let next = open_link(&mut s, &landing).await;
     assert_eq!(
         next.location().as_deref(),
         Some("/register"),
@@ -238,7 +188,7 @@ async fn an_expired_link_offers_a_new_one() {
         .await;
     assert_eq!(sent.location().as_deref(), Some("/sign-in/link-sent"));
     let fresh = path_of(&link_in_outbox(&s, "old@example.com").await);
-    let signed = open(&mut s, &fresh).await;
+    let signed = open_link(&mut s, &fresh).await;
     assert_eq!(signed.location().as_deref(), Some("/"), "{}", signed.body);
 }
 
@@ -276,7 +226,7 @@ async fn a_link_for_someone_else_switches_accounts_or_not() {
         .await;
     assert_eq!(stay.location().as_deref(), Some("/"));
     assert!(s.get("/").await.body.contains("ann"));
-    let switched = open(&mut s, &landing).await;
+    let switched = open_link(&mut s, &landing).await;
     assert_eq!(switched.location().as_deref(), Some("/"));
     assert!(s.get("/").await.body.contains("You are signed in as bob"));
 }
@@ -297,7 +247,7 @@ async fn invitations_open_closed_registration_to_their_address_only() {
         "{}",
         page.body
     );
-    let next = open(&mut s, &landing).await;
+    let next = open_link(&mut s, &landing).await;
     assert_eq!(
         next.location().as_deref(),
         Some("/register"),
@@ -374,7 +324,7 @@ async fn an_application_passes_a_token_with_its_login_hint() {
         "{}",
         page.body
     );
-    let refused = open(&mut s, &landing).await;
+    let refused = open_link(&mut s, &landing).await;
     assert_eq!(refused.location().as_deref(), Some("/magic"));
 
     let right = s
@@ -382,7 +332,7 @@ async fn an_application_passes_a_token_with_its_login_hint() {
             "&one_time_token={token}&login_hint=cat%40example.com"
         ))
         .await;
-    let signed = open(&mut s, &right.location().expect("landing")).await;
+    let signed = open_link(&mut s, &right.location().expect("landing")).await;
     assert_eq!(
         signed.location().as_deref(),
         Some("/authorize/resume"),
@@ -398,10 +348,10 @@ async fn links_and_codes_share_the_send_limits() {
     let mut s = sesame(|c| c.codes.max_sends = 2).await;
     s.authorize_public("").await;
     for _ in 0..2 {
-        let sent = ask_for_link(&mut s, "busy@example.com").await;
+        let sent = send_sign_in(&mut s, "busy@example.com", "link").await;
         assert_eq!(sent.location().as_deref(), Some("/sign-in/link-sent"));
     }
-    let limited = ask_for_link(&mut s, "busy@example.com").await;
+    let limited = send_sign_in(&mut s, "busy@example.com", "link").await;
     assert_eq!(limited.location().as_deref(), Some("/sign-in"));
     assert!(s.get("/sign-in").await.body.contains("Too many messages"));
 }

@@ -10,8 +10,6 @@ use common::*;
 use serde_json::json;
 use server::config::{MfaFactorKind, MfaPolicy};
 
-const PASSWORD: &str = "correct horse battery";
-
 async fn mandatory() -> TestServer {
     TestServer::start_with(|c| c.mfa.policy = MfaPolicy::Mandatory).await
 }
@@ -89,18 +87,6 @@ fn backup_codes_on(page: &Answer) -> Vec<String> {
         .collect()
 }
 
-async fn finish(s: &mut TestServer, answer: &Answer) -> serde_json::Value {
-    assert_eq!(
-        answer.location().as_deref(),
-        Some("/authorize/resume"),
-        "{}",
-        answer.body
-    );
-    let done = s.get("/authorize/resume").await;
-    let tokens = s.exchange_public(&code_from(&done)).await.json();
-    jwt_claims(tokens["id_token"].as_str().expect("id token"))
-}
-
 #[tokio::test]
 async fn mandatory_totp_is_set_up_then_asked_and_each_code_works_once() {
     let mut s = mandatory().await;
@@ -135,7 +121,7 @@ async fn mandatory_totp_is_set_up_then_asked_and_each_code_works_once() {
         &[("action", "backup_codes_saved")],
     )
     .await;
-    let claims = finish(&mut s, &saved).await;
+    let claims = claims_after(&mut s, &saved).await;
     assert_eq!(claims["amr"], json!(["pwd", "otp", "mfa"]));
     assert_eq!(claims["acr"], "urn:sesame:acr:mfa");
     assert!(
@@ -167,7 +153,7 @@ async fn mandatory_totp_is_set_up_then_asked_and_each_code_works_once() {
         &[("action", "verify_totp"), ("code", &next)],
     )
     .await;
-    let claims = finish(&mut t, &ok).await;
+    let claims = claims_after(&mut t, &ok).await;
     assert_eq!(claims["acr"], "urn:sesame:acr:mfa");
     let mut u = t;
     u.jar.clear();
@@ -200,7 +186,7 @@ async fn mandatory_totp_is_set_up_then_asked_and_each_code_works_once() {
         &[("action", "verify_backup_code"), ("backup_code", &typed)],
     )
     .await;
-    let claims = finish(&mut u, &ok).await;
+    let claims = claims_after(&mut u, &ok).await;
     assert_eq!(claims["amr"], json!(["pwd", "otp", "mfa"]));
     assert_eq!(
         u.state
@@ -390,20 +376,14 @@ async fn an_emailed_code_is_a_second_factor_only_after_a_different_first_one() {
             &[("code", &code), ("action", "verify")],
         )
         .await;
-    let claims = finish(&mut s, &ok).await;
+    let claims = claims_after(&mut s, &ok).await;
     assert_eq!(claims["amr"], json!(["pwd", "otp", "mfa"]));
 
     // Signing in with an emailed code: email cannot be the second factor as well.
     let mut t = s;
     t.jar.clear();
     t.authorize_public("").await;
-    let sent = t
-        .submit(
-            "/sign-in",
-            "/flow/sign-in",
-            &[("identifier", "dan@example.com"), ("method", "code")],
-        )
-        .await;
+    let sent = send_sign_in(&mut t, "dan@example.com", "code").await;
     assert_eq!(sent.location().as_deref(), Some("/verify"));
     let code = t.outbox_code("dan@example.com").await;
     let r = t
@@ -437,7 +417,7 @@ async fn acr_values_step_a_session_up_and_prompt_none_does_not() {
     let mut s = TestServer::start().await;
     s.create_user(Some("erin"), None, None, PASSWORD).await;
     let r = password_step(&mut s, "erin").await;
-    let claims = finish(&mut s, &r).await;
+    let claims = claims_after(&mut s, &r).await;
     assert_eq!(
         claims["acr"], "urn:sesame:acr:1fa",
         "no factor, no policy: one factor"
@@ -464,7 +444,7 @@ async fn acr_values_step_a_session_up_and_prompt_none_does_not() {
         &[("action", "backup_codes_saved")],
     )
     .await;
-    let stepped = finish(&mut s, &saved).await;
+    let stepped = claims_after(&mut s, &saved).await;
     assert_eq!(stepped["acr"], "urn:sesame:acr:mfa");
     assert_eq!(stepped["sub"], claims["sub"]);
     assert!(stepped["auth_time"].as_i64() >= claims["auth_time"].as_i64());
@@ -521,10 +501,10 @@ async fn a_remembered_device_skips_the_policy_factor_but_not_a_requested_one() {
     )
     .await;
     assert!(s.jar.contains_key("sesame_device"), "device remembered");
-    finish(&mut s, &r).await;
+    claims_after(&mut s, &r).await;
     s.jar.retain(|k, _| !k.contains("session"));
     let r = password_step(&mut s, "fay").await;
-    let claims = finish(&mut s, &r).await;
+    let claims = claims_after(&mut s, &r).await;
     assert_eq!(
         claims["amr"],
         json!(["pwd"]),
@@ -549,7 +529,7 @@ async fn prompted_setup_can_be_skipped_and_stays_skipped() {
     assert_eq!(r.location().as_deref(), Some("/mfa/setup"));
     assert!(s.get("/mfa/setup").await.body.contains("value=\"skip\""));
     let skipped = mfa_post(&mut s, "/mfa/setup", &[("action", "skip")]).await;
-    finish(&mut s, &skipped).await;
+    claims_after(&mut s, &skipped).await;
     s.jar.retain(|k, _| !k.contains("session"));
     let r = password_step(&mut s, "gus").await;
     assert_eq!(
@@ -718,7 +698,7 @@ async fn a_texted_code_is_a_second_factor_for_a_verified_phone() {
             &[("code", &code), ("action", "verify")],
         )
         .await;
-    let claims = finish(&mut s, &ok).await;
+    let claims = claims_after(&mut s, &ok).await;
     assert_eq!(claims["amr"], json!(["pwd", "sms", "mfa"]));
 }
 
@@ -831,32 +811,15 @@ async fn a_password_reset_does_not_count_as_a_second_factor() {
         &[("action", "backup_codes_saved")],
     )
     .await;
-    finish(&mut s, &saved).await;
+    claims_after(&mut s, &saved).await;
     s.jar.clear();
     s.authorize_public("").await;
-    let sent = s
-        .submit(
-            "/reset-password",
-            "/flow/reset-password",
-            &[("identifier", "lee@example.com")],
-        )
-        .await;
+    let sent = ask_for_reset(&mut s, "lee@example.com").await;
     assert_eq!(sent.location().as_deref(), Some("/verify"));
     let code = s.outbox_code("lee@example.com").await;
-    s.submit(
-        "/verify",
-        "/flow/verify-code",
-        &[("code", &code), ("action", "verify")],
-    )
-    .await;
+    enter_code(&mut s, &code).await;
     let new = "a brand new passphrase";
-    let changed = s
-        .submit(
-            "/reset-password/new",
-            "/flow/new-password",
-            &[("new_password", new), ("confirm_password", new)],
-        )
-        .await;
+    let changed = set_new_password(&mut s, "/reset-password/new", new).await;
     assert_eq!(
         changed.location().as_deref(),
         Some("/sign-in"),
@@ -886,7 +849,7 @@ async fn the_passkey_offer_after_sign_in_can_be_skipped_for_good() {
         "no session before the answer"
     );
     let skipped = mfa_post(&mut s, "/passkey/create", &[("action", "skip_passkey")]).await;
-    finish(&mut s, &skipped).await;
+    claims_after(&mut s, &skipped).await;
     s.jar.clear();
     let r = password_step(&mut s, "max").await;
     assert_eq!(
@@ -902,7 +865,7 @@ async fn a_phishing_resistant_level_is_reached_only_with_webauthn() {
     let mut s = TestServer::start().await;
     s.create_user(Some("ned"), None, None, PASSWORD).await;
     let r = password_step(&mut s, "ned").await;
-    finish(&mut s, &r).await;
+    claims_after(&mut s, &r).await;
     let up = s.authorize_public("&acr_values=phr").await;
     assert_eq!(up.location().as_deref(), Some("/mfa/continue"));
     assert_eq!(
@@ -929,7 +892,7 @@ async fn a_phishing_resistant_level_is_reached_only_with_webauthn() {
     .await;
     t.create_user(Some("ola"), None, None, PASSWORD).await;
     let r = password_step(&mut t, "ola").await;
-    finish(&mut t, &r).await;
+    claims_after(&mut t, &r).await;
     let again = t.authorize_public("&acr_values=phr").await;
     let claims = {
         let tokens = t.exchange_public(&code_from(&again)).await.json();

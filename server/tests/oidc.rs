@@ -43,10 +43,12 @@ async fn jwks_publishes_public_keys_only() {
 #[tokio::test]
 async fn keys_persist_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
-    let first = server::build_state(config(dir.path())).await.unwrap();
+    let mut config = config(dir.path());
+    common::on_postgres_if_asked(&mut config).await;
+    let first = server::build_state(config.clone()).await.unwrap();
     let a = first.keys.jwks().clone();
     drop(first);
-    let second = server::build_state(config(dir.path())).await.unwrap();
+    let second = server::build_state(config).await.unwrap();
     assert_eq!(&a, second.keys.jwks());
 }
 
@@ -200,13 +202,7 @@ async fn full_code_flow_with_pkce() {
 async fn a_reused_code_is_refused_and_revokes_its_tokens() {
     let mut s = TestServer::start().await;
     let code = s.code_for_new_user("bob").await;
-    let fields = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", PUBLIC_REDIRECT),
-        ("client_id", PUBLIC_CLIENT),
-        ("code_verifier", VERIFIER),
-    ];
+    let fields = public_code_fields(&code);
     let first = s.post_backchannel("/token", None, &fields).await.json();
     let access = first["access_token"].as_str().unwrap().to_string();
     assert_eq!(s.userinfo(&access).await.status, StatusCode::OK);
@@ -232,13 +228,7 @@ async fn code_exchange_checks_verifier_redirect_uri_and_client() {
         ("redirect_uri", "http://127.0.0.1/other"),
     ] {
         let code = s.code_for_new_user(&format!("u{}", field.len())).await;
-        let mut fields = vec![
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", PUBLIC_REDIRECT),
-            ("client_id", PUBLIC_CLIENT),
-            ("code_verifier", VERIFIER),
-        ];
+        let mut fields = public_code_fields(&code);
         for f in fields.iter_mut() {
             if f.0 == field {
                 f.1 = value;

@@ -79,20 +79,7 @@ async fn signed_in(s: &mut TestServer, username: &str, scope: &str) -> serde_jso
         ))
         .await;
     assert_eq!(start.location().as_deref(), Some("/sign-in"));
-    s.register(username, "correct horse battery").await;
-    let done = s.get("/authorize/resume").await;
-    let code = query_param(&done.location().expect("redirect"), "code").expect("code");
-    s.post_backchannel(
-        "/token",
-        Some((CONFIDENTIAL_CLIENT, CONFIDENTIAL_SECRET)),
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", CONFIDENTIAL_REDIRECT),
-        ],
-    )
-    .await
-    .json()
+    confidential_tokens_for_new_user(s, username).await
 }
 
 fn logout_url(hint: Option<&str>, redirect: &str) -> String {

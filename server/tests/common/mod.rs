@@ -1,5 +1,7 @@
-//! A Sesame instance on a temporary SQLite database, driven through the router in process
-//! (`tower::ServiceExt::oneshot`), with a cookie jar like a browser's.
+//! A Sesame instance on a temporary SQLite database, or on a PostgreSQL database of its own
+//! when `SESAME_TEST_POSTGRES_URL` names a server (scripts/test.sh runs every test both
+//! ways), driven through the router in process (`tower::ServiceExt::oneshot`), with a
+//! cookie jar like a browser's.
 
 #![allow(dead_code)]
 
@@ -81,6 +83,25 @@ redirect_uris = ["{CONFIDENTIAL_REDIRECT}"]
     Config::from_table(text.parse().expect("toml")).expect("config")
 }
 
+/// Points `config` at a new, empty PostgreSQL database when `SESAME_TEST_POSTGRES_URL` is
+/// set (a URL with rights to create databases); otherwise leaves the SQLite default.
+pub async fn on_postgres_if_asked(config: &mut Config) {
+    let Ok(admin) = std::env::var("SESAME_TEST_POSTGRES_URL") else {
+        return;
+    };
+    use sqlx::Connection;
+    let mut conn = sqlx::postgres::PgConnection::connect(&admin)
+        .await
+        .expect("connect to SESAME_TEST_POSTGRES_URL");
+    let name = format!("sesame_test_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create a test database");
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    config.database.url = format!("{base}/{name}");
+}
+
 impl TestServer {
     pub async fn start() -> TestServer {
         Self::start_with(|_| {}).await
@@ -90,6 +111,7 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut config = config(dir.path());
         edit(&mut config);
+        on_postgres_if_asked(&mut config).await;
         let state = server::build_state(config).await.expect("state");
         TestServer {
             app: server::router(state.clone()),
@@ -249,18 +271,8 @@ impl TestServer {
 
     /// Redeems `code` as the public client, with the PKCE verifier.
     pub async fn exchange_public(&mut self, code: &str) -> Answer {
-        self.post_backchannel(
-            "/token",
-            None,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", code),
-                ("redirect_uri", PUBLIC_REDIRECT),
-                ("client_id", PUBLIC_CLIENT),
-                ("code_verifier", VERIFIER),
-            ],
-        )
-        .await
+        self.post_backchannel("/token", None, &public_code_fields(code))
+            .await
     }
 
     /// Redeems a refresh token as the public client.
@@ -399,4 +411,325 @@ pub fn totp(secret: &str, offset_steps: i64) -> String {
         totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes, None, "x".into());
     let now = server::crypto::now() + offset_steps * 30;
     t.generate(now as u64)
+}
+
+/// The fake upstream OpenID provider of the federation tests.
+pub mod upstream;
+
+/// The password of the fixture users.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Follows a finished sign-in to the application and redeems the code: the ID token's
+/// claims.
+pub async fn claims_after(s: &mut TestServer, answer: &Answer) -> serde_json::Value {
+    assert_eq!(
+        answer.location().as_deref(),
+        Some("/authorize/resume"),
+        "{}",
+        answer.body
+    );
+    let done = s.get("/authorize/resume").await;
+    let tokens = s.exchange_public(&code_from(&done)).await.json();
+    jwt_claims(tokens["id_token"].as_str().expect("id token"))
+}
+
+/// Enters `code` on the code screen of the current flow.
+pub async fn enter_code(s: &mut TestServer, code: &str) -> Answer {
+    s.submit(
+        "/verify",
+        "/flow/verify-code",
+        &[("code", code), ("action", "verify")],
+    )
+    .await
+}
+
+/// A TOTP factor `id` stored for `user_id`; returns its secret.
+pub async fn add_totp(s: &TestServer, user_id: &str, id: &str) -> String {
+    let secret = server::mfa::new_totp_secret();
+    s.state
+        .db
+        .insert_factor(&server::db::FactorRow {
+            id: id.into(),
+            user_id: user_id.into(),
+            kind: "totp".into(),
+            name: "Authenticator".into(),
+            secret: secret.clone(),
+            credential_id: None,
+            last_step: 0,
+            created_at: 0,
+            last_used_at: None,
+        })
+        .await
+        .expect("factor");
+    secret
+}
+
+/// A browser signed in as `user_id` (its session proved `amr`) with a session that started
+/// `age` seconds ago.
+pub async fn session_for(s: &mut TestServer, user_id: &str, age: i64, amr: &str) {
+    let id = server::crypto::random_token();
+    let sid = uuid::Uuid::new_v4().to_string();
+    let at = server::crypto::now() - age;
+    s.state
+        .db
+        .insert_session(&server::db::NewSession {
+            id_hash: &server::crypto::token_hash(&id),
+            sid: &sid,
+            user_id,
+            auth_time: at,
+            amr,
+            now: at,
+            expires_at: server::crypto::now() + 3600,
+            user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"),
+            ip: Some("127.0.0.1"),
+        })
+        .await
+        .expect("session");
+    s.jar.insert("sesame_session".into(), id);
+}
+
+/// A JSON call to the Account API with a bearer token (and a security verification).
+pub async fn account_api(
+    s: &mut TestServer,
+    method: &str,
+    path: &str,
+    bearer: &str,
+    verification: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> Answer {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {bearer}"))
+        .header(header::CONTENT_TYPE, "application/json");
+    if let Some(v) = verification {
+        req = req.header("Sesame-Verification-Id", v);
+    }
+    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
+    s.send(req.body(body).expect("request")).await
+}
+
+/// An access token of the public client for `username` (password [`PASSWORD`]) with
+/// `scope`, from a new browser.
+pub async fn access_token(s: &mut TestServer, username: &str, scope: &str) -> String {
+    s.jar.clear();
+    s.get(&format!(
+        "/authorize?client_id={PUBLIC_CLIENT}&redirect_uri={}&response_type=code&scope={}&state=s&nonce=n&code_challenge={CHALLENGE}&code_challenge_method=S256",
+        urlencode(PUBLIC_REDIRECT),
+        urlencode(scope)
+    ))
+    .await;
+    s.sign_in(username, PASSWORD).await;
+    let code = code_from(&s.get("/authorize/resume").await);
+    s.exchange_public(&code).await.json()["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_string()
+}
+
+/// A personal access token for `user_id`, stored as the account center stores one.
+pub async fn personal_token(s: &TestServer, user_id: &str) -> String {
+    let value = format!("sesame_pat_{}", server::crypto::random_token());
+    s.state
+        .db
+        .insert_personal_token(
+            &server::db::PersonalTokenRow {
+                id: uuid::Uuid::new_v4().to_string(),
+                user_id: user_id.into(),
+                name: "test".into(),
+                created_at: server::crypto::now(),
+                expires_at: None,
+                last_used_at: None,
+            },
+            &server::crypto::token_hash(&value),
+        )
+        .await
+        .expect("token");
+    value
+}
+
+/// The sign-in link in the newest message to `to`.
+pub async fn link_in_outbox(s: &TestServer, to: &str) -> String {
+    let messages = s.state.db.outbox(100).await.expect("outbox");
+    let m = messages
+        .iter()
+        .find(|m| m.recipient.eq_ignore_ascii_case(to))
+        .unwrap_or_else(|| panic!("no message to {to}"));
+    let at = m
+        .body
+        .find("http://localhost:3000/magic?token=")
+        .expect("a link");
+    m.body[at..]
+        .split_whitespace()
+        .next()
+        .expect("link")
+        .to_string()
+}
+
+/// A link of this site as a path.
+pub fn path_of(link: &str) -> String {
+    link.trim_start_matches("http://localhost:3000").to_string()
+}
+
+/// Opens a sign-in link's landing page and presses its button.
+pub async fn open_link(s: &mut TestServer, landing: &str) -> Answer {
+    let page = s.get(landing).await;
+    let token = query_param(landing, "token").unwrap_or_default();
+    let csrf = page.csrf();
+    s.post_form(
+        "/flow/magic",
+        &[("csrf", &csrf), ("action", "open"), ("token", &token)],
+    )
+    .await
+}
+
+/// Registers `username` (password [`PASSWORD`]) on the current flow of the confidential
+/// client and redeems the code: the token response.
+pub async fn confidential_tokens_for_new_user(
+    s: &mut TestServer,
+    username: &str,
+) -> serde_json::Value {
+    s.register(username, PASSWORD).await;
+    let done = s.get("/authorize/resume").await;
+    let code = query_param(&done.location().expect("redirect"), "code").expect("code");
+    s.post_backchannel(
+        "/token",
+        Some((CONFIDENTIAL_CLIENT, CONFIDENTIAL_SECRET)),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CONFIDENTIAL_REDIRECT),
+        ],
+    )
+    .await
+    .json()
+}
+
+/// Whether `password` is `username`'s password now.
+pub async fn password_is(s: &TestServer, username: &str, password: &str) -> bool {
+    let user = s
+        .state
+        .db
+        .user_by_username(username)
+        .await
+        .expect("db")
+        .expect("user");
+    s.state
+        .hasher
+        .verify(password, user.password_hash.as_deref())
+        .await
+        .expect("verify")
+}
+
+/// Asks for a password reset of `identifier` on the current flow.
+pub async fn ask_for_reset(s: &mut TestServer, identifier: &str) -> Answer {
+    s.submit(
+        "/reset-password",
+        "/flow/reset-password",
+        &[("identifier", identifier)],
+    )
+    .await
+}
+
+/// Posts `password` as the new password of a reset, with the form of `page`.
+pub async fn set_new_password(s: &mut TestServer, page: &str, password: &str) -> Answer {
+    s.submit(
+        page,
+        "/flow/new-password",
+        &[("new_password", password), ("confirm_password", password)],
+    )
+    .await
+}
+
+/// Asks the Account API for a security verification of `kind` (`password`, `totp`, …).
+pub async fn api_verification(
+    s: &mut TestServer,
+    bearer: &str,
+    kind: &str,
+    body: serde_json::Value,
+) -> Answer {
+    let path = format!("/api/my-account/verifications/{kind}");
+    account_api(s, "POST", &path, bearer, None, Some(body)).await
+}
+
+/// [`api_verification`] that must succeed: the verification's id.
+pub async fn api_verification_id(
+    s: &mut TestServer,
+    bearer: &str,
+    kind: &str,
+    body: serde_json::Value,
+) -> String {
+    let v = api_verification(s, bearer, kind, body).await;
+    assert_eq!(v.status, StatusCode::CREATED, "{}", v.body);
+    v.json()["verification_id"]
+        .as_str()
+        .expect("id")
+        .to_string()
+}
+
+/// Removes the second factor `factor` through the Account API (with `verification`).
+pub async fn api_remove_factor(
+    s: &mut TestServer,
+    bearer: &str,
+    factor: &str,
+    verification: Option<&str>,
+) -> Answer {
+    let path = format!("/api/my-account/mfa/{factor}");
+    account_api(s, "DELETE", &path, bearer, verification, None).await
+}
+
+/// Asks the sign-in form to send `identifier` a code (`method` `code`) or a sign-in link
+/// (`link`).
+pub async fn send_sign_in(s: &mut TestServer, identifier: &str, method: &str) -> Answer {
+    s.submit(
+        "/sign-in",
+        "/flow/sign-in",
+        &[("identifier", identifier), ("method", method)],
+    )
+    .await
+}
+
+/// A GET of the Account API with a bearer token.
+pub async fn api_get(s: &mut TestServer, path: &str, bearer: &str) -> Answer {
+    account_api(s, "GET", path, bearer, None, None).await
+}
+
+/// A Sesame whose applications may use the Account API (its scopes are opt-in).
+pub async fn account_api_server() -> TestServer {
+    TestServer::start_with(|c| {
+        for client in &mut c.clients {
+            client.allowed_scopes = server::oidc::SCOPES.map(String::from).to_vec();
+        }
+    })
+    .await
+}
+
+/// The areas of the Account API that need a scope of their own besides `account`.
+pub const SCOPED_ACCOUNT_AREAS: [&str; 6] = [
+    "/api/my-account/identities",
+    "/api/my-account/mfa",
+    "/api/my-account/sessions",
+    "/api/my-account/grants",
+    "/api/my-account/personal-access-tokens",
+    "/api/my-account/organizations",
+];
+
+/// Each of `paths` answers `bearer` with 403 `insufficient_scope`.
+pub async fn assert_insufficient_scope(s: &mut TestServer, bearer: &str, paths: &[&str]) {
+    for path in paths {
+        let r = api_get(s, path, bearer).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(r.json()["error"], "insufficient_scope", "{path}");
+    }
+}
+
+/// The fields with which the public client redeems `code` (with the PKCE verifier).
+pub fn public_code_fields(code: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", PUBLIC_REDIRECT),
+        ("client_id", PUBLIC_CLIENT),
+        ("code_verifier", VERIFIER),
+    ]
 }
