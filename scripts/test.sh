@@ -57,6 +57,11 @@ done
 e2e_pg_passed=$(grep -Eo '^ +[0-9]+ passed' target/e2e-postgres.log | tail -1 | tr -dc '0-9')
 e2e_passed=$(( ${e2e_passed:-0} + ${e2e_pg_passed:-0} ))
 
+# Schemathesis (fuzz/schemathesis/README.md): both API descriptions fuzzed against a Sesame of
+# its own on 127.0.0.1:3150, with a signed-up user and a personal access token; no 5xx allowed.
+step "Schemathesis against the Experience and Account API descriptions (no 5xx)"
+bash fuzz/schemathesis/run.sh
+
 # Conformance-lite (conformance/README.md): two independent relying parties, authlib and
 # openid-client, run the same sixteen modules against a Sesame of their own on 127.0.0.1:3140.
 step "Conformance-lite (authlib and openid-client against the §3.3 module list)"
