@@ -1,14 +1,15 @@
 //! Password hashing with Argon2id in a fixed pool of worker threads. Each worker keeps its
 //! Argon2 memory between hashes (a fresh 19 MiB allocation per hash costs more than the hash
-//! itself), and the queue in front of the pool is bounded: beyond it callers are told the
+//! itself) until it has been idle for a while, and the queue in front of the pool is bounded: beyond it callers are told the
 //! service is busy instead of piling up.
 
 use crate::config::PasswordHashingConfig;
 use argon2::password_hash::{Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::RngCore;
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 /// Why hashing or verifying failed.
@@ -108,15 +109,27 @@ impl Hasher {
     }
 }
 
+/// How long a worker keeps its Argon2 memory without work: an idle server gives it back
+/// (19 MiB a worker with the defaults), a busy one reuses it from hash to hash.
+const IDLE_RELEASE: Duration = Duration::from_secs(30);
+
 fn worker(rx: Arc<Mutex<Receiver<Job>>>, params: Params) {
-    let mut memory: Vec<Block> = vec![Block::default(); params.block_count()];
+    let mut memory: Vec<Block> = Vec::new();
     loop {
-        // Holding the lock only while waiting keeps one idle worker at the head of the queue.
+        // Holding the lock only while waiting keeps one idle worker at the head of the queue;
+        // the wait times out so that every idle worker in turn releases its memory.
         let job = match rx.lock() {
-            Ok(rx) => rx.recv(),
+            Ok(rx) => rx.recv_timeout(IDLE_RELEASE),
             Err(_) => return,
         };
-        let Ok(job) = job else { return };
+        let job = match job {
+            Ok(job) => job,
+            Err(RecvTimeoutError::Timeout) => {
+                memory = Vec::new();
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
         match job {
             Job::Hash { password, reply } => {
                 let _ = reply.send(hash_with(&params, &mut memory, &password));
