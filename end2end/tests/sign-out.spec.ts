@@ -22,6 +22,8 @@ async function logoutTokenFor(page: Page, sid: string) {
   let claims: jose.JWTPayload | undefined;
   await expect(async () => {
     for (const token of (await received(page)).backchannel) {
+      // The receiver keeps every test's tokens; older ones have expired (they live 120 s).
+      if (jose.decodeJwt(token).sid !== sid) continue;
       const { payload, protectedHeader } = await jose.jwtVerify(token, jwks, {
         issuer: BASE_URL,
         audience: "e2e-rp",
