@@ -4,6 +4,7 @@ import { expect, test, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { postgresDatabase } from "../playwright.config";
 import { waitForMail } from "./mail";
 import { emailOf, enterMailedCode, PASSWORD, register, settle, uniqueName } from "./helpers";
 
@@ -150,11 +151,18 @@ test("the development outbox page is served in development", async ({ page }) =>
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Development outbox");
 });
 
+/** Runs an operator command against the main Sesame's configuration and database. */
+function operator(...args: string[]) {
+  const database = postgresDatabase("main");
+  execFileSync("target/debug/sesame", ["--config", "end2end/sesame-e2e.toml", ...args], {
+    cwd: path.resolve(__dirname, "../.."),
+    env: database ? { ...process.env, SESAME__DATABASE__URL: database } : process.env,
+  });
+}
+
 test("an operator suspends an account: the user sees a clear page and gets no session", async ({ page }, info) => {
   const username = await newAccount(page, info);
-  execFileSync("target/debug/sesame", ["--config", "end2end/sesame-e2e.toml", "user", "suspend", username], {
-    cwd: path.resolve(__dirname, "../.."),
-  });
+  operator("user", "suspend", username);
   await page.goto("/sign-in");
   await settle(page, info);
   await page.getByLabel("Username or email").fill(username);
@@ -164,7 +172,5 @@ test("an operator suspends an account: the user sees a clear page and gets no se
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("This account is suspended");
   await page.goto("/");
   await expect(page.getByText(username)).toHaveCount(0);
-  execFileSync("target/debug/sesame", ["--config", "end2end/sesame-e2e.toml", "user", "reinstate", username], {
-    cwd: path.resolve(__dirname, "../.."),
-  });
+  operator("user", "reinstate", username);
 });
