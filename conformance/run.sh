@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/toolchain.sh
+source scripts/lib/python_venv.sh
 started=$(date +%s)
 
 CONFIG=conformance/sesame-conformance.toml
@@ -21,32 +22,13 @@ VENV="$HOME/.cache/sesame/conformance-venv"
 # Pinned: what the suite was written against. joserfc is authlib's JOSE library (authlib.jose
 # is deprecated in its favour); cryptography makes the keys of module 16.
 PY_PACKAGES=(authlib==1.9.10 joserfc==1.8.0 requests==2.34.2 cryptography==50.0.2)
-SYSTEM_PYTHON=/usr/bin/python3
-[ -x "$SYSTEM_PYTHON" ] || SYSTEM_PYTHON=$(command -v python3)
 
 step "Conformance-lite: what it needs"
 if [ ! -x "$SESAME_BIN" ] || [ ! -d target/site ]; then
   echo "conformance: $SESAME_BIN or target/site is missing; build first (scripts/test.sh, or scripts/lib/site.sh)" >&2
   exit 1
 fi
-if ! "$SYSTEM_PYTHON" -c 'import venv, ensurepip' 2>/dev/null; then
-  apt_install python3-venv
-  note "installed python3-venv"
-fi
-if [ ! -x "$VENV/bin/python" ]; then
-  note "creating the Python venv $VENV"
-  "$SYSTEM_PYTHON" -m venv "$VENV"
-fi
-if "$VENV/bin/python" - "${PY_PACKAGES[@]}" <<'PY' 2>/dev/null; then
-import sys
-from importlib.metadata import version
-sys.exit(any(version(p.split("==")[0]) != p.split("==")[1] for p in sys.argv[1:]))
-PY
-  note "Python packages present: ${PY_PACKAGES[*]}"
-else
-  note "pip install ${PY_PACKAGES[*]}"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PY_PACKAGES[@]}"
-fi
+ensure_python_venv "$VENV" "${PY_PACKAGES[@]}"
 if [ -f end2end/node_modules/openid-client/package.json ] && [ -f end2end/node_modules/jose/package.json ]; then
   note "npm packages of end2end/ present (openid-client $(sed -nE 's/^  "version": "([^"]+)".*/\1/p' end2end/node_modules/openid-client/package.json))"
 else

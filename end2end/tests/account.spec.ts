@@ -26,7 +26,7 @@ import {
   upstreamSignIn,
 } from "./helpers";
 import { codeIn, waitForMail } from "./mail";
-import { callbackServer, discover } from "./rp";
+import { authorizationRequest, callbackServer, discover } from "./rp";
 
 /** Registers a new account at `base` and answers its username; the browser is signed in. */
 async function newAccount(page: Page, info: TestInfo, prefix: string, base = BASE_URL) {
@@ -232,17 +232,7 @@ test("connected apps: a third party's app allowed on the consent screen, then re
   const cb = await callbackServer();
   try {
     const config = await discover("e2e-third-party", "e2e-third-party-secret");
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const nonce = client.randomNonce();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: cb.redirectUri,
-      scope: "openid profile email",
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: "S256",
-      state,
-      nonce,
-    });
+    const { url, verifier, state, nonce } = await authorizationRequest(config, cb.redirectUri, "openid profile email");
     await page.goto(url.href);
     await page.getByRole("link", { name: "Create an account" }).click();
     const username = uniqueName("app", info);

@@ -7,7 +7,7 @@ import { expect, test, type Page, type TestInfo } from "@playwright/test";
 import * as client from "openid-client";
 import { B2C_URL } from "../playwright.config";
 import { emailOf, enterMailedCode, register, settle, signIn, uniqueName } from "./helpers";
-import { callbackServer, discover } from "./rp";
+import { authorizationRequest, callbackServer, discover } from "./rp";
 
 const TENANT = "sesame.onmicrosoft.com";
 
@@ -23,19 +23,7 @@ async function flow(policy: string) {
 type Started = { verifier: string; state: string; nonce: string; url: URL };
 
 async function start(config: client.Configuration, redirectUri: string, extra: Record<string, string> = {}): Promise<Started> {
-  const verifier = client.randomPKCECodeVerifier();
-  const state = client.randomState();
-  const nonce = client.randomNonce();
-  const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: redirectUri,
-    scope: "openid profile email",
-    code_challenge: await client.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: "S256",
-    state,
-    nonce,
-    ...extra,
-  });
-  return { verifier, state, nonce, url };
+  return authorizationRequest(config, redirectUri, "openid profile email", extra);
 }
 
 async function back(page: Page, redirectUri: string): Promise<URL> {

@@ -5,7 +5,7 @@ import { expect, test } from "@playwright/test";
 import * as client from "openid-client";
 import { BASE_URL } from "../playwright.config";
 import { register, uniqueName } from "./helpers";
-import { callbackServer, discover } from "./rp";
+import { authorizationRequest, callbackServer, discover } from "./rp";
 
 const CLIENT = "e2e-third-party";
 const SECRET = "e2e-third-party-secret";
@@ -14,21 +14,8 @@ test("a third party's app asks, the user allows, denies, and is asked only for w
   const cb = await callbackServer();
   try {
     const config = await discover(CLIENT, SECRET);
-    const request = async (scope: string, resource?: string) => {
-      const verifier = client.randomPKCECodeVerifier();
-      const state = client.randomState();
-      const nonce = client.randomNonce();
-      const url = client.buildAuthorizationUrl(config, {
-        redirect_uri: cb.redirectUri,
-        scope,
-        code_challenge: await client.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: "S256",
-        state,
-        nonce,
-        ...(resource ? { resource } : {}),
-      });
-      return { url, verifier, state, nonce };
-    };
+    const request = (scope: string, resource?: string) =>
+      authorizationRequest(config, cb.redirectUri, scope, resource ? { resource } : {});
 
     // Sign up on the way; then the application's request waits for the user's answer.
     const first = await request("openid profile email");

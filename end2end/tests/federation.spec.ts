@@ -9,10 +9,9 @@
 // single sign-on does not skip (peer vulnerability #11).
 import { expect, test, type Page, type TestInfo } from "@playwright/test";
 import * as client from "openid-client";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { BASE_URL, MANDATORY_URL, SAML_IDP_URL, UPSTREAM_URL } from "../playwright.config";
 import { enterMailedCode, register, signIn, uniqueName } from "./helpers";
+import { authorizationRequest, callbackServer, discover } from "./rp";
 
 /** Signs in at the upstream provider's development screens as `login`. */
 async function upstreamSignIn(page: Page, login: string) {
@@ -187,32 +186,11 @@ test("single sign-on still asks for the local second factor (#11)", async ({ pag
 });
 
 test("direct_sign_in takes an app straight to the provider; the ID token says amr fed", async ({ page }, info) => {
-  const server = http.createServer((_req, res) => {
-    res.writeHead(200, { "content-type": "text/html" });
-    res.end("<!doctype html><title>callback</title><p>received</p>");
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/cb`;
+  const cb = await callbackServer();
+  const redirectUri = cb.redirectUri;
   try {
-    const config = await client.discovery(
-      new URL(BASE_URL),
-      "e2e-rp",
-      { client_secret: "e2e-rp-secret" },
-      client.ClientSecretBasic("e2e-rp-secret"),
-      { execute: [client.allowInsecureRequests] },
-    );
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const nonce = client.randomNonce();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: redirectUri,
-      scope: "openid email",
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: "S256",
-      state,
-      nonce,
-      direct_sign_in: "social:trusted",
-    });
+    const config = await discover("e2e-rp", "e2e-rp-secret");
+    const { url, verifier, state, nonce } = await authorizationRequest(config, redirectUri, "openid email", { direct_sign_in: "social:trusted" });
     await page.goto(url.href);
     const username = uniqueName("dir", info);
     const email = `${username}@social.example`;
@@ -229,7 +207,7 @@ test("direct_sign_in takes an app straight to the provider; the ID token says am
     expect(claims.amr).toEqual(["fed"]);
     expect(claims.email).toBe(email);
   } finally {
-    server.close();
+    cb.close();
   }
 });
 

@@ -5,7 +5,7 @@ import { expect, test } from "@playwright/test";
 import * as client from "openid-client";
 import { linkIn, waitForMail } from "./mail";
 import { emailOf, register, settle, uniqueName } from "./helpers";
-import { callbackServer, discover } from "./rp";
+import { authorizationRequest, callbackServer, discover } from "./rp";
 
 test("a mailed link signs an app's user in, once", async ({ page }, info) => {
   const username = uniqueName("lnk", info);
@@ -16,17 +16,7 @@ test("a mailed link signs an app's user in, once", async ({ page }, info) => {
   const cb = await callbackServer();
   try {
     const config = await discover("e2e-rp", "e2e-rp-secret");
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const nonce = client.randomNonce();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: cb.redirectUri,
-      scope: "openid email",
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: "S256",
-      state,
-      nonce,
-    });
+    const { url, verifier, state, nonce } = await authorizationRequest(config, cb.redirectUri, "openid email");
     await page.goto(url.href);
     await expect(page).toHaveURL(/\/sign-in$/);
     await settle(page, info);

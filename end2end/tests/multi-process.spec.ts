@@ -7,7 +7,7 @@ import { expect, test, type Page, type TestInfo } from "@playwright/test";
 import * as client from "openid-client";
 import { startCluster, type Cluster } from "./cluster";
 import { PASSWORD, settle, uniqueName } from "./helpers";
-import { callbackServer, discover } from "./rp";
+import { authorizationRequest, callbackServer, discover } from "./rp";
 
 // Each test starts its own processes and database on ports of its worker's slot.
 test.describe.configure({ timeout: 120_000 });
@@ -16,23 +16,14 @@ type Callback = Awaited<ReturnType<typeof callbackServer>>;
 
 async function authorize(cluster: Cluster, cb: Callback, extra: Record<string, string> = {}) {
   const config = await discover("e2e-cluster", "e2e-cluster-secret", cluster.url);
-  const verifier = client.randomPKCECodeVerifier();
-  const state = client.randomState();
-  const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: cb.redirectUri,
-    scope: "openid profile offline_access",
-    code_challenge: await client.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: "S256",
-    state,
-    ...extra,
-  });
-  return { config, url, verifier, state };
+  return { config, ...(await authorizationRequest(config, cb.redirectUri, "openid profile offline_access", extra)) };
 }
 
 async function redeem(page: Page, a: Awaited<ReturnType<typeof authorize>>) {
   return client.authorizationCodeGrant(a.config, new URL(page.url()), {
     pkceCodeVerifier: a.verifier,
     expectedState: a.state,
+    expectedNonce: a.nonce,
   });
 }
 

@@ -21,7 +21,7 @@ import {
   uniqueName,
 } from "./helpers";
 import { waitForMail } from "./mail";
-import { callbackServer, discover } from "./rp";
+import { authorizationRequest, callbackServer, discover } from "./rp";
 
 /** Registers a new account; the browser is signed in. */
 async function newAccount(page: Page, info: TestInfo, prefix: string) {
@@ -201,21 +201,8 @@ test("an app signs in for an organization: its look, organization_id in the ID t
   const cb = await callbackServer();
   try {
     const config = await discover("e2e-rp", "e2e-rp-secret");
-    const request = async (organization: string) => {
-      const verifier = client.randomPKCECodeVerifier();
-      const state = client.randomState();
-      const nonce = client.randomNonce();
-      const url = client.buildAuthorizationUrl(config, {
-        redirect_uri: cb.redirectUri,
-        scope: "openid",
-        code_challenge: await client.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: "S256",
-        state,
-        nonce,
-        organization_id: organization,
-      });
-      return { url, verifier, state, nonce };
-    };
+    const request = (organization: string) =>
+      authorizationRequest(config, cb.redirectUri, "openid", { organization_id: organization });
 
     // An unknown organization is the app's mistake.
     const unknown = await request("no-such-organization");

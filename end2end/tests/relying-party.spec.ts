@@ -5,7 +5,7 @@ import { expect, test, type Page, type TestInfo } from "@playwright/test";
 import * as client from "openid-client";
 import { BASE_URL } from "../playwright.config";
 import { register, uniqueName } from "./helpers";
-import { callbackServer, discover } from "./rp";
+import { authorizationRequest, callbackServer, discover } from "./rp";
 
 /** Drives the browser from the authorization URL through registration to the callback. */
 async function signUpThrough(page: Page, info: TestInfo, url: URL, redirectUri: string) {
@@ -22,17 +22,7 @@ test("code flow with PKCE, state and nonce through openid-client", async ({ page
   const cb = await callbackServer();
   try {
     const config = await discover("e2e-rp", "e2e-rp-secret");
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const nonce = client.randomNonce();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: cb.redirectUri,
-      scope: "openid profile email",
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: "S256",
-      state,
-      nonce,
-    });
+    const { url, verifier, state, nonce } = await authorizationRequest(config, cb.redirectUri, "openid profile email");
     const { username, callbackUrl } = await signUpThrough(page, info, url, cb.redirectUri);
     expect(callbackUrl.searchParams.get("state")).toBe(state);
     expect(callbackUrl.searchParams.get("iss")).toBe(BASE_URL);
@@ -72,18 +62,7 @@ test("public client with form_post and refresh token rotation", async ({ page },
   const cb = await callbackServer();
   try {
     const config = await discover("e2e-public");
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const nonce = client.randomNonce();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: cb.redirectUri,
-      scope: "openid email offline_access",
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: "S256",
-      response_mode: "form_post",
-      state,
-      nonce,
-    });
+    const { url, verifier, state, nonce } = await authorizationRequest(config, cb.redirectUri, "openid email offline_access", { response_mode: "form_post" });
     await page.goto(url.href);
     await page.getByRole("link", { name: "Create an account" }).click();
     await register(page, info, uniqueName("fp", info));

@@ -26,3 +26,26 @@ export async function discover(clientId: string, secret?: string, base = BASE_UR
     { execute: [client.allowInsecureRequests] },
   );
 }
+
+/** An authorization request of the code flow: PKCE (S256), state and nonce, with `extra`
+ * parameters (`resource`, `organization_id`, `response_mode`…) added. */
+export async function authorizationRequest(
+  config: client.Configuration,
+  redirectUri: string,
+  scope: string,
+  extra: Record<string, string> = {},
+) {
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: "S256",
+    state,
+    nonce,
+    ...extra,
+  });
+  return { url, verifier, state, nonce };
+}

@@ -8,7 +8,7 @@ import * as client from "openid-client";
 import * as jose from "jose";
 import { BASE_URL, LOGOUT_RECEIVER_URL } from "../playwright.config";
 import { register, signIn, uniqueName } from "./helpers";
-import { callbackServer, discover } from "./rp";
+import { authorizationRequest, callbackServer, discover } from "./rp";
 
 type Received = { backchannel: string[]; frontchannel: { iss: string; sid: string }[] };
 
@@ -42,17 +42,7 @@ test("an app signs the user out, with and without an ID token hint; both channel
   try {
     const config = await discover("e2e-rp", "e2e-rp-secret");
     const signInThroughApp = async (firstTime: boolean, username: string) => {
-      const verifier = client.randomPKCECodeVerifier();
-      const state = client.randomState();
-      const nonce = client.randomNonce();
-      const url = client.buildAuthorizationUrl(config, {
-        redirect_uri: cb.redirectUri,
-        scope: "openid",
-        code_challenge: await client.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: "S256",
-        state,
-        nonce,
-      });
+      const { url, verifier, state, nonce } = await authorizationRequest(config, cb.redirectUri, "openid");
       await page.goto(url.href);
       if (firstTime) {
         await page.getByRole("link", { name: "Create an account" }).click();

@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/toolchain.sh
+source scripts/lib/python_venv.sh
 started=$(date +%s)
 
 CONFIG=fuzz/schemathesis/sesame-schemathesis.toml
@@ -21,8 +22,6 @@ SESAME_BIN=${SESAME_BIN:-target/debug/sesame}
 VENV="$HOME/.cache/sesame/schemathesis-venv"
 # Pinned: the newest schemathesis when this was written.
 PY_PACKAGES=(schemathesis==4.32.5)
-SYSTEM_PYTHON=/usr/bin/python3
-[ -x "$SYSTEM_PYTHON" ] || SYSTEM_PYTHON=$(command -v python3)
 # Bounds: examples per operation and pass, the seed, and a time cap per pass (the five
 # caps add up to 235 s; a normal run takes under a minute).
 MAX_EXAMPLES=${SCHEMATHESIS_MAX_EXAMPLES:-50}
@@ -38,24 +37,7 @@ if [ ! -x "$SESAME_BIN" ] || [ ! -d target/site ]; then
   echo "schemathesis: $SESAME_BIN or target/site is missing; build first (scripts/test.sh, or scripts/lib/site.sh)" >&2
   exit 1
 fi
-if ! "$SYSTEM_PYTHON" -c 'import venv, ensurepip' 2>/dev/null; then
-  apt_install python3-venv
-  note "installed python3-venv"
-fi
-if [ ! -x "$VENV/bin/python" ]; then
-  note "creating the Python venv $VENV"
-  "$SYSTEM_PYTHON" -m venv "$VENV"
-fi
-if "$VENV/bin/python" - "${PY_PACKAGES[@]}" <<'PY' 2>/dev/null; then
-import sys
-from importlib.metadata import version
-sys.exit(any(version(p.split("==")[0]) != p.split("==")[1] for p in sys.argv[1:]))
-PY
-  note "Python packages present: ${PY_PACKAGES[*]}"
-else
-  note "pip install ${PY_PACKAGES[*]}"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PY_PACKAGES[@]}"
-fi
+ensure_python_venv "$VENV" "${PY_PACKAGES[@]}"
 if (exec 3<>"/dev/tcp/127.0.0.1/3150") 2>/dev/null; then
   echo "schemathesis: something already listens on 127.0.0.1:3150 (the run's Sesame needs it)" >&2
   exit 1

@@ -376,6 +376,11 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Records a security event about `user_id` in the audit log, from this request's address.
+    pub async fn audit(&self, kind: crate::audit::Kind, user_id: &str, detail: serde_json::Value) {
+        crate::audit::record(&self.state.db, kind, Some(user_id), &self.ip, detail).await;
+    }
+
     /// The lockout subjects of an attempt on `id`: the identifier as typed (canonical), the
     /// account it names if any, and the client address.
     pub async fn subjects(&self, id: Option<&Identifier>) -> Result<Subjects, AppError> {
@@ -625,13 +630,10 @@ pub async fn start_session(
         .db
         .set_interaction_session(&flow.id_hash, &sid)
         .await?;
-    let detail = serde_json::json!({ "amr": amr, "sid": sid });
-    crate::audit::record(
-        &state.db,
+    ctx.audit(
         crate::audit::Kind::SignIn,
-        Some(&user.id),
-        &ctx.ip,
-        detail,
+        &user.id,
+        serde_json::json!({ "amr": amr, "sid": sid }),
     )
     .await;
     Ok(state.cookies.set(CookieName::Session, &id, Some(lifetime)))

@@ -104,10 +104,6 @@ pub struct Me {
 }
 
 /// Records an account-center change in the audit log.
-async fn audited(ctx: &Ctx<'_>, kind: Kind, user_id: &str, detail: Value) {
-    crate::audit::record(&ctx.state.db, kind, Some(user_id), &ctx.ip, detail).await;
-}
-
 fn refused(e: UiError) -> StepResult {
     Ok(Err(FormErrors::form(e)))
 }
@@ -498,8 +494,7 @@ pub async fn confirm_contact(
         }
         Err(e) => return Err(e.into()),
     }
-    audited(
-        ctx,
+    ctx.audit(
         Kind::ContactChanged,
         &me.user.id,
         json!({ "phone": phone, "removed": false }),
@@ -566,8 +561,7 @@ pub async fn remove_contact(ctx: &Ctx<'_>, flow: &mut Flow, me: &Me, phone: bool
         return refused(UiError::LastSignInMethod);
     }
     state.db.clear_contact(&me.user.id, phone, now()).await?;
-    audited(
-        ctx,
+    ctx.audit(
         Kind::ContactChanged,
         &me.user.id,
         json!({ "phone": phone, "removed": true }),
@@ -595,7 +589,8 @@ pub async fn change_password(
             Err(e) => return Ok(Err(e)),
         };
     ctx.state.db.set_password(&me.user.id, &hash, now()).await?;
-    audited(ctx, Kind::PasswordChanged, &me.user.id, Value::Null).await;
+    ctx.audit(Kind::PasswordChanged, &me.user.id, Value::Null)
+        .await;
     done(PASSWORD_SCREEN, AccountNotice::PasswordChanged)
 }
 
@@ -656,13 +651,8 @@ pub async fn linked(
         Err(DbError::Conflict) => return refused(UiError::IdentityTaken),
         Err(e) => return Err(e.into()),
     }
-    audited(
-        ctx,
-        Kind::IdentityLinked,
-        &user.id,
-        json!({ "connector": c.id }),
-    )
-    .await;
+    ctx.audit(Kind::IdentityLinked, &user.id, json!({ "connector": c.id }))
+        .await;
     done(IDENTITIES_SCREEN, AccountNotice::IdentityLinked)
 }
 
@@ -693,8 +683,7 @@ pub async fn unlink_identity(
     {
         return refused(UiError::FormExpired);
     }
-    audited(
-        ctx,
+    ctx.audit(
         Kind::IdentityUnlinked,
         &me.user.id,
         json!({ "connector": connector }),
@@ -747,13 +736,8 @@ pub async fn setup_totp(ctx: &Ctx<'_>, flow: &mut Flow, me: &Me, code: &str) -> 
     for f in old {
         state.db.delete_factor(&me.user.id, &f.id).await?;
     }
-    audited(
-        ctx,
-        Kind::FactorAdded,
-        &me.user.id,
-        json!({ "factor": "totp" }),
-    )
-    .await;
+    ctx.audit(Kind::FactorAdded, &me.user.id, json!({ "factor": "totp" }))
+        .await;
     first_backup_codes(ctx, flow, me).await
 }
 
@@ -804,8 +788,7 @@ pub async fn add_passkey(ctx: &Ctx<'_>, flow: &mut Flow, me: &Me, credential: &s
     if let Err(e) = super::mfa::register_passkey(state, rp, &me.user, &reg, credential).await? {
         return Ok(Err(e));
     }
-    audited(
-        ctx,
+    ctx.audit(
         Kind::FactorAdded,
         &me.user.id,
         json!({ "factor": "webauthn" }),
@@ -858,13 +841,8 @@ pub async fn remove_factor(ctx: &Ctx<'_>, flow: &mut Flow, me: &Me, id: &str) ->
         return refused(UiError::LastSignInMethod);
     }
     state.db.delete_factor(&me.user.id, id).await?;
-    audited(
-        ctx,
-        Kind::FactorRemoved,
-        &me.user.id,
-        json!({ "factor": id }),
-    )
-    .await;
+    ctx.audit(Kind::FactorRemoved, &me.user.id, json!({ "factor": id }))
+        .await;
     done(MFA_SCREEN, AccountNotice::FactorRemoved)
 }
 
@@ -879,7 +857,8 @@ pub async fn regenerate_backup_codes(ctx: &Ctx<'_>, flow: &mut Flow, me: &Me) ->
     }
     flow.progress.account.backup_codes = super::mfa::new_backup_codes(state, &me.user).await?;
     save_progress(state, flow).await?;
-    audited(ctx, Kind::BackupCodesRegenerated, &me.user.id, Value::Null).await;
+    ctx.audit(Kind::BackupCodesRegenerated, &me.user.id, Value::Null)
+        .await;
     done(BACKUP_CODES_SCREEN, AccountNotice::BackupCodesNew)
 }
 
@@ -905,13 +884,8 @@ pub async fn sign_out_session(ctx: &Ctx<'_>, flow: &Flow, me: &Me, sid: &str) ->
         return refused(UiError::FormExpired);
     };
     super::sign_out::end_session(state, &session, None).await?;
-    audited(
-        ctx,
-        Kind::SessionsEnded,
-        &me.user.id,
-        json!({ "sids": [sid] }),
-    )
-    .await;
+    ctx.audit(Kind::SessionsEnded, &me.user.id, json!({ "sids": [sid] }))
+        .await;
     done(SESSIONS_SCREEN, AccountNotice::SessionEnded)
 }
 
@@ -927,13 +901,8 @@ pub async fn sign_out_others(ctx: &Ctx<'_>, flow: &Flow, me: &Me) -> StepResult 
             ended.push(s.sid);
         }
     }
-    audited(
-        ctx,
-        Kind::SessionsEnded,
-        &me.user.id,
-        json!({ "sids": ended }),
-    )
-    .await;
+    ctx.audit(Kind::SessionsEnded, &me.user.id, json!({ "sids": ended }))
+        .await;
     done(SESSIONS_SCREEN, AccountNotice::OthersSignedOut)
 }
 
@@ -948,8 +917,7 @@ pub async fn revoke_app(ctx: &Ctx<'_>, flow: &Flow, me: &Me, client_id: &str) ->
     {
         return refused(UiError::FormExpired);
     }
-    audited(
-        ctx,
+    ctx.audit(
         Kind::AppRevoked,
         &me.user.id,
         json!({ "client": client_id }),
@@ -1018,8 +986,7 @@ pub async fn create_token(
         .db
         .insert_personal_token(&row, &token_hash(&value))
         .await?;
-    audited(
-        ctx,
+    ctx.audit(
         Kind::TokenCreated,
         &me.user.id,
         json!({ "token": row.id, "name": row.name }),
@@ -1053,7 +1020,8 @@ pub async fn revoke_token(ctx: &Ctx<'_>, flow: &Flow, me: &Me, id: &str) -> Step
         .db
         .revoke_grant(&exchange_grant(id), now())
         .await?;
-    audited(ctx, Kind::TokenRevoked, &me.user.id, json!({ "token": id })).await;
+    ctx.audit(Kind::TokenRevoked, &me.user.id, json!({ "token": id }))
+        .await;
     done(TOKENS_SCREEN, AccountNotice::TokenRevoked)
 }
 
@@ -1112,7 +1080,8 @@ pub async fn delete_account(
     state.db.delete_user(&me.user.id).await?;
     flow.progress = super::Progress::default();
     save_progress(state, flow).await?;
-    audited(ctx, Kind::AccountDeleted, &me.user.id, Value::Null).await;
+    ctx.audit(Kind::AccountDeleted, &me.user.id, Value::Null)
+        .await;
     Ok(Ok(Next::Done {
         location,
         cookies: vec![state.cookies.clear(crate::web::CookieName::Session)],

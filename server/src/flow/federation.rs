@@ -530,24 +530,15 @@ async fn create(ctx: &Ctx<'_>, flow: &mut Flow, p: &PendingIdentity) -> StepResu
     finish_sign_in(ctx, flow, &row, amr(p.mfa)).await
 }
 
-async fn link(
-    ctx: &Ctx<'_>,
-    p: &PendingIdentity,
-    user_id: &str,
-) -> Result<(), crate::error::AppError> {
+/// Stores `p` as an identity of `user_id` and records it in the audit log.
+async fn link(ctx: &Ctx<'_>, p: &PendingIdentity, user_id: &str) -> Result<(), DbError> {
     ctx.state
         .db
         .insert_identity(&p.connector, &p.subject, user_id, p.email.as_deref(), now())
         .await?;
     let detail = serde_json::json!({ "connector": p.connector });
-    crate::audit::record(
-        &ctx.state.db,
-        crate::audit::Kind::IdentityLinked,
-        Some(user_id),
-        &ctx.ip,
-        detail,
-    )
-    .await;
+    ctx.audit(crate::audit::Kind::IdentityLinked, user_id, detail)
+        .await;
     Ok(())
 }
 
@@ -561,26 +552,9 @@ pub async fn claim_pending(
     let Some(p) = flow.progress.link.take() else {
         return Ok(());
     };
-    match ctx
-        .state
-        .db
-        .insert_identity(&p.connector, &p.subject, user_id, p.email.as_deref(), now())
-        .await
-    {
-        Ok(()) => {
-            let detail = serde_json::json!({ "connector": p.connector });
-            crate::audit::record(
-                &ctx.state.db,
-                crate::audit::Kind::IdentityLinked,
-                Some(user_id),
-                &ctx.ip,
-                detail,
-            )
-            .await;
-            Ok(())
-        }
+    match link(ctx, &p, user_id).await {
         // Linked meanwhile (another tab): the sign-in stands, the link does not move.
-        Err(DbError::Conflict) => Ok(()),
+        Ok(()) | Err(DbError::Conflict) => Ok(()),
         Err(e) => Err(e.into()),
     }
 }

@@ -709,13 +709,10 @@ pub async fn setup_totp(ctx: &Ctx<'_>, flow: &mut Flow, code: &str) -> StepResul
         .db
         .insert_factor(&totp_row(ctx.state, &user, secret, step, now()))
         .await?;
-    let detail = serde_json::json!({ "factor": "totp" });
-    crate::audit::record(
-        &ctx.state.db,
+    ctx.audit(
         crate::audit::Kind::FactorAdded,
-        Some(&user.id),
-        &ctx.ip,
-        detail,
+        &user.id,
+        serde_json::json!({ "factor": "totp" }),
     )
     .await;
     bound_first(ctx, flow, &user).await?;
@@ -964,13 +961,10 @@ pub async fn finish_registration(
     if let Err(e) = register_passkey(ctx.state, rp, &user, &reg, credential).await? {
         return Ok(Err(e));
     }
-    let detail = serde_json::json!({ "factor": "webauthn" });
-    crate::audit::record(
-        &ctx.state.db,
+    ctx.audit(
         crate::audit::Kind::FactorAdded,
-        Some(&user.id),
-        &ctx.ip,
-        detail,
+        &user.id,
+        serde_json::json!({ "factor": "webauthn" }),
     )
     .await;
     if prompt {

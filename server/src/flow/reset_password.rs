@@ -107,13 +107,10 @@ pub async fn new_password(
     };
     flow.progress = Progress::default();
     save_progress(ctx.state, flow).await?;
-    let detail = serde_json::json!({ "proof": proof });
-    crate::audit::record(
-        &ctx.state.db,
+    ctx.audit(
         crate::audit::Kind::PasswordReset,
-        Some(&user.id),
-        &ctx.ip,
-        detail,
+        &user.id,
+        serde_json::json!({ "proof": proof }),
     )
     .await;
     // A password-reset user flow (Azure AD B2C) ends signed in, as B2C's does; the second

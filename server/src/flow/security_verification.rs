@@ -148,13 +148,10 @@ async fn verified(
     });
     flow.progress.account.webauthn = None;
     save_progress(ctx.state, flow).await?;
-    let detail = serde_json::json!({ "method": method.name() });
-    crate::audit::record(
-        &ctx.state.db,
+    ctx.audit(
         crate::audit::Kind::Verified,
-        Some(&user.id),
-        &ctx.ip,
-        detail,
+        &user.id,
+        serde_json::json!({ "method": method.name() }),
     )
     .await;
     Ok(Ok(()))
