@@ -15,15 +15,8 @@ ensure_release_tools
 step "Release build"
 build_site release
 
-pkg=target/site/pkg
-wasm="$pkg/sesame.wasm"
-step "WebAssembly bundle"
-raw=$(stat -c %s "$wasm")
-br=$(brotli -c -q 11 "$wasm" | wc -c)
-printf '    %-28s %8d bytes raw, %8d bytes brotli\n' "sesame.wasm" "$raw" "$br"
-for f in "$pkg/sesame.js" "$pkg/sesame.css"; do
-  printf '    %-28s %8d bytes raw, %8d bytes brotli\n' "$(basename "$f")" "$(stat -c %s "$f")" "$(brotli -c -q 11 "$f" | wc -c)"
-done
+step "Page weight (scripts/page-weight.sh with the release server: every asset of the first load)"
+SESAME_BIN=target/release/sesame bash scripts/page-weight.sh || note "over the budget (see above)"
 
 step "Starting the server on 127.0.0.1:3200"
 data=$(mktemp -d)
@@ -32,18 +25,6 @@ SESAME__SERVER__LISTEN=127.0.0.1:3200 SESAME__SERVER__PUBLIC_URL=http://127.0.0.
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 50); do curl -fs http://127.0.0.1:3200/health >/dev/null && break; sleep 0.2; done
-
-step "Sign-in page, first load (Accept-Encoding: br, as Chromium sends it)"
-total=0
-fetch() { # URL → bytes on the wire
-  curl -s -o /dev/null -H 'Accept-Encoding: br, gzip' -w '%{size_download}' "$1"
-}
-for path in /sign-in /pkg/sesame.css /pkg/sesame.js /pkg/sesame.wasm /favicon.svg /logo.svg; do
-  n=$(fetch "http://127.0.0.1:3200$path")
-  total=$((total + n))
-  printf '    %-28s %8d bytes\n' "$path" "$n"
-done
-printf '    %-28s %8d bytes\n' "total" "$total"
 
 step "Idle memory"
 sleep 2

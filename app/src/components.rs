@@ -4,5 +4,7 @@
 mod field;
 mod layout;
 
-pub use field::{IdentifierField, NewPasswordFields, PasswordField, SubmitButton, TextField};
+pub use field::{
+    shown, IdentifierField, NewPasswordFields, PasswordField, SubmitButton, TextField,
+};
 pub use layout::{ErrorSummary, Layout, NoticeBanner};

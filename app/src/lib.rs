@@ -63,7 +63,7 @@ pub fn shell(options: LeptosOptions, page: Page) -> impl IntoView {
                 <meta name="referrer" content="same-origin"/>
                 <title inner_html=title></title>
                 <link rel="icon" href=favicon/>
-                <link rel="stylesheet" href="/pkg/sesame.css"/>
+                <link rel="stylesheet" href=stylesheet_href(&options)/>
                 {css}
                 <HydrationScripts options islands=true/>
             </head>
@@ -75,10 +75,45 @@ pub fn shell(options: LeptosOptions, page: Page) -> impl IntoView {
     }
 }
 
+/// The stylesheet's address: `/pkg/sesame.css`, or `/pkg/sesame.<hash>.css` when the release
+/// build named the bundle after its content (the `css:` line of the hash file).
+#[cfg(feature = "ssr")]
+fn stylesheet_href(options: &LeptosOptions) -> String {
+    let name = options.output_name.to_string();
+    let hashed = options
+        .hash_files
+        .then(|| css_hash(&options.hash_file))
+        .flatten();
+    match hashed {
+        Some(hash) => format!("/{}/{name}.{hash}.css", options.site_pkg_dir),
+        None => format!("/{}/{name}.css", options.site_pkg_dir),
+    }
+}
+
+/// The `css:` hash of the hash file at `path`, read once per path (a process normally has one).
+#[cfg(feature = "ssr")]
+fn css_hash(path: &str) -> Option<String> {
+    use std::sync::Mutex;
+    static READ: Mutex<Option<(String, Option<String>)>> = Mutex::new(None);
+    let mut read = READ.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, hash)) = read.as_ref().filter(|(p, _)| p == path) {
+        return hash.clone();
+    }
+    let hash = std::fs::read_to_string(path).ok().and_then(|text| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("css:").map(|h| h.trim().to_string()))
+    });
+    *read = Some((path.to_string(), hash.clone()));
+    hash
+}
+
 /// Entry point of the browser bundle: hydrates the islands of a server-rendered page.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // Panic messages in the console while developing; the release bundle (panic = "abort",
+    // every byte on the first load) leaves the hook and its formatting out.
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_islands();
 }

@@ -22,11 +22,23 @@ bindgen() { # bindgen WASM OUT_DIR NAME
 
 build_site() {
   local mode="${1:-debug}"
-  local profile_args=() wasm_profile=debug server_profile=debug
+  build_bundle "$mode"
+  step "Server half ($mode)"
+  local server_args=()
+  [ "$mode" = release ] && server_args=(--release)
+  cargo_web build --quiet -p server --bin sesame --no-default-features --features ssr "${server_args[@]}"
+}
+
+# The browser half into $SESAME_SITE_ROOT: the islands' WebAssembly and its JavaScript glue,
+# the stylesheet and the public files. A release build is optimised for size, named after
+# its content (sesame.<hash>.js, .wasm, .css, listed in hash.txt, which the server reads to
+# link them and to let browsers keep them for a year) and precompressed with brotli.
+build_bundle() {
+  local mode="${1:-debug}"
+  local profile_args=() wasm_profile=debug
   if [ "$mode" = release ]; then
     profile_args=(--profile wasm-release)
     wasm_profile=wasm-release
-    server_profile=release
   fi
   # The islands' bundle and the server read the output name at compile time: the hydration
   # script the server writes loads /pkg/$LEPTOS_OUTPUT_NAME.js and .wasm.
@@ -36,27 +48,38 @@ build_site() {
   step "Browser half: islands for wasm32 ($mode)"
   cargo_web build --quiet -p app --lib --target wasm32-unknown-unknown \
     --no-default-features --features hydrate --target-dir "$SESAME_FRONT_TARGET_DIR" "${profile_args[@]}"
-  rm -rf "$pkg"
+  rm -rf "$pkg" "$SESAME_SITE_ROOT/hash.txt"
   mkdir -p "$pkg"
   bindgen "$SESAME_FRONT_TARGET_DIR/wasm32-unknown-unknown/$wasm_profile/app.wasm" "$pkg" sesame
   mv "$pkg/sesame_bg.wasm" "$pkg/sesame.wasm"
+  cp -r public/. "$SESAME_SITE_ROOT/"
   if [ "$mode" = release ]; then
     # Size over speed: the bundle is on every sign-in page's first load.
-    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    wasm-opt -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue \
       -o "$pkg/sesame.wasm" "$pkg/sesame.wasm"
     lightningcss --minify --targets defaults -o "$pkg/sesame.css" style/main.css
+    note "$pkg: $(stat -c %s "$pkg/sesame.wasm") bytes of WebAssembly"
+    content_names "$pkg"
   else
     cp style/main.css "$pkg/sesame.css"
+    note "$pkg: $(stat -c %s "$pkg/sesame.wasm") bytes of WebAssembly"
   fi
-  cp -r public/. "$SESAME_SITE_ROOT/"
-  note "$pkg: $(stat -c %s "$pkg/sesame.wasm") bytes of WebAssembly"
-
-  step "Server half ($mode)"
-  local server_args=()
-  [ "$server_profile" = release ] && server_args=(--release)
-  cargo_web build --quiet -p server --bin sesame --no-default-features --features ssr "${server_args[@]}"
   precompress "$mode"
+}
+
+# Renames sesame.{js,wasm,css} in PKG to sesame.<hash>.<ext> (16 hex digits of the SHA-256 of
+# the content) and writes the hashes to hash.txt beside PKG, in the format Leptos reads
+# (`js: <hash>`; `css:` is read by the page shell).
+content_names() {
+  local pkg=$1 kind hash
+  : >"$pkg/../hash.txt"
+  for kind in js wasm css; do
+    hash=$(sha256sum "$pkg/sesame.$kind" | cut -c1-16)
+    mv "$pkg/sesame.$kind" "$pkg/sesame.$hash.$kind"
+    echo "$kind: $hash" >>"$pkg/../hash.txt"
+  done
+  note "named after their content: $(tr '\n' ' ' <"$pkg/../hash.txt")"
 }
 
 build_gallery() {

@@ -70,11 +70,18 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         .secret("demo_client_secret", crypto::random_token)
         .await?;
     let hasher = password::Hasher::start(&config.password_hashing)?;
+    // A release build names the bundle after its content and lists the names in hash.txt
+    // (scripts/lib/site.sh); Leptos then links those names, and `static_cache` lets
+    // browsers keep them. Leptos joins the path to the binary's folder: absolute, it stays.
+    let hash_file = std::path::absolute(config.server.site_root.join("hash.txt"))
+        .unwrap_or_else(|_| config.server.site_root.join("hash.txt"));
     let leptos = LeptosOptions::builder()
         .output_name("sesame")
         .site_root(config.server.site_root.display().to_string())
         .site_pkg_dir("pkg")
         .site_addr(config.server.listen)
+        .hash_files(hash_file.is_file())
+        .hash_file(Arc::from(hash_file.display().to_string()))
         .build();
     let clients: HashMap<_, _> = config
         .all_clients(&demo_secret)
@@ -260,9 +267,13 @@ pub fn router(state: AppState) -> Router {
     let not_found = axum::routing::any(pages::not_found).with_state(state.clone());
     // Release builds leave brotli files beside the bundle (scripts/lib/toolchain.sh,
     // `precompress`); served when the browser accepts them, else compressed on the fly.
-    let files = ServeDir::new(site_root)
-        .precompressed_br()
-        .fallback(not_found);
+    let files = Router::new()
+        .fallback_service(
+            ServeDir::new(site_root)
+                .precompressed_br()
+                .fallback(not_found),
+        )
+        .layer(axum::middleware::from_fn(static_cache));
     app.fallback_service(files)
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
@@ -279,6 +290,40 @@ async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl In
         req,
     )
     .await
+}
+
+/// `Cache-Control` of the static files: a year, immutable, for the bundle files named after
+/// their content (`/pkg/sesame.<hash>.wasm`); for every other file, revalidation each time
+/// (`no-cache`, answered with 304 while it is unchanged), so that a new release is seen.
+async fn static_cache(req: Request, next: Next) -> Response {
+    let immutable = is_content_named(req.uri().path());
+    let mut response = next.run(req).await;
+    let status = response.status();
+    if status.is_success() || status == StatusCode::NOT_MODIFIED {
+        let value = if immutable {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        response
+            .headers_mut()
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// Whether `path` is a bundle file named after its content: `/pkg/<name>.<hash>.<ext>`
+/// with a hash of 16 hexadecimal digits (`content_names` in scripts/lib/site.sh).
+pub fn is_content_named(path: &str) -> bool {
+    let Some(file) = path.strip_prefix("/pkg/") else {
+        return false;
+    };
+    let mut parts = file.rsplit('.');
+    let (_ext, hash) = (parts.next(), parts.next());
+    !file.contains('/')
+        && parts.next().is_some_and(|name| !name.is_empty())
+        && hash.is_some_and(|h| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Refuses oversized query strings early and adds the headers every response carries.

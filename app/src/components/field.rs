@@ -17,13 +17,21 @@ fn described_by(name: &str, has_hint: bool, has_error: bool) -> Option<String> {
 // The forms carry `novalidate`: errors are ours (translated, beside the field), not the
 // browser's bubbles.
 
+/// What a field island is given of the server's error: its text in the page's language. Not
+/// the error itself, because deserialising `UiError` (every variant of every screen) in each
+/// island's props cost the browser bundle about 40 KB.
+pub fn shown(error: Option<UiError>, locale: Locale) -> Option<String> {
+    error.map(|e| e.message(locale))
+}
+
 /// Validation state shared by the two field islands: the server's error first, then the
 /// browser's own check once the user leaves the field.
 fn field_error(
-    initial: Option<UiError>,
+    initial: Option<String>,
     rule: Rule,
+    locale: Locale,
 ) -> (
-    ReadSignal<Option<UiError>>,
+    ReadSignal<Option<String>>,
     impl Fn(web_sys::FocusEvent) + Copy,
     impl Fn(web_sys::Event) + Copy,
 ) {
@@ -33,14 +41,14 @@ fn field_error(
     let (dirty, set_dirty) = signal(false);
     let on_blur = move |ev: web_sys::FocusEvent| {
         if dirty.get_untracked() && !leaving_for_action(&ev) {
-            set_error.set(check(rule, &ev).err());
+            set_error.set(shown(check(rule, &ev).err(), locale));
         }
     };
     // While an error shows, re-check on every keystroke so it clears as soon as it is fixed.
     let on_input = move |ev: web_sys::Event| {
         set_dirty.set(true);
         if error.get_untracked().is_some() {
-            set_error.set(check(rule, &ev).err());
+            set_error.set(shown(check(rule, &ev).err(), locale));
         }
     };
     (error, on_blur, on_input)
@@ -77,7 +85,7 @@ pub fn TextField(
     autocomplete: String,
     value: String,
     #[prop(optional_no_strip)] hint: Option<String>,
-    #[prop(optional_no_strip)] error: Option<UiError>,
+    #[prop(optional_no_strip)] error: Option<String>,
     required: bool,
     optional_label: bool,
     autofocus: bool,
@@ -87,7 +95,7 @@ pub fn TextField(
     rule: Rule,
     locale: Locale,
 ) -> impl IntoView {
-    let (error, on_blur, on_input) = field_error(error, rule);
+    let (error, on_blur, on_input) = field_error(error, rule, locale);
     let has_hint = hint.is_some();
     let hint_id = format!("{name}-hint");
     let error_id = format!("{name}-error");
@@ -123,7 +131,7 @@ pub fn TextField(
                 on:input=on_input
             />
             <p class="field-error" id=error_id aria-live="polite">
-                {move || error.get().map(|e| e.message(locale))}
+                {move || error.get()}
             </p>
         </div>
     }
@@ -137,12 +145,12 @@ pub fn PasswordField(
     label: String,
     autocomplete: String,
     #[prop(optional_no_strip)] hint: Option<String>,
-    #[prop(optional_no_strip)] error: Option<UiError>,
+    #[prop(optional_no_strip)] error: Option<String>,
     autofocus: bool,
     rule: Rule,
     locale: Locale,
 ) -> impl IntoView {
-    let (error, on_blur, on_input) = field_error(error, rule);
+    let (error, on_blur, on_input) = field_error(error, rule, locale);
     let (visible, set_visible) = signal(false);
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| set_hydrated.set(true));
@@ -188,7 +196,7 @@ pub fn PasswordField(
                 </button>
             </div>
             <p class="field-error" id=error_id aria-live="polite">
-                {move || error.get().map(|e| e.message(locale))}
+                {move || error.get()}
             </p>
         </div>
     }
@@ -221,7 +229,7 @@ pub fn IdentifierField(
             input_type=IdentifierKind::input_type(&kinds).to_string()
             autocomplete=autocomplete
             value=value
-            error=error
+            error=shown(error, locale)
             required=true
             optional_label=false
             autofocus=autofocus
@@ -292,7 +300,7 @@ pub fn NewPasswordFields(
             label=locale.text(Msg::NewPasswordLabel).to_string()
             autocomplete="new-password".to_string()
             hint=Some(locale.text_n(Msg::NewPasswordHint, rules.min))
-            error=errors.of(Field::NewPassword)
+            error=shown(errors.of(Field::NewPassword), locale)
             autofocus=focus == Some(Field::NewPassword)
             rule=Rule::NewPassword(rules)
             locale=locale
@@ -301,7 +309,7 @@ pub fn NewPasswordFields(
             name=Field::ConfirmPassword.name().to_string()
             label=locale.text(Msg::ConfirmPasswordLabel).to_string()
             autocomplete="new-password".to_string()
-            error=errors.of(Field::ConfirmPassword)
+            error=shown(errors.of(Field::ConfirmPassword), locale)
             autofocus=focus == Some(Field::ConfirmPassword)
             rule=Rule::Required
             locale=locale

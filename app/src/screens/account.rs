@@ -9,6 +9,7 @@ use crate::api::{
     AppsPage, ContactPage, DeletePage, Field, IdentitiesPage, MfaPage, PageEnv, PasskeyAddPage,
     PasswordPage, Rule, SessionsPage, TokensPage, VerifyMethod, VerifyPage, TOTP_DIGITS,
 };
+use crate::components::shown;
 use crate::components::{
     ErrorSummary, Layout, NewPasswordFields, NoticeBanner, PasswordField, SubmitButton, TextField,
 };
@@ -166,7 +167,7 @@ pub(crate) fn input(state: &AccountState, i: Input<'_>, l: Locale) -> impl IntoV
             label=l.text(i.label).to_string()
             autocomplete=i.autocomplete.to_string()
             value=state.value_or(i.name, i.current)
-            error=state.error(i.name)
+            error=shown(state.error(i.name), l)
             required=i.required
             optional_label=false
             autofocus=false
@@ -260,7 +261,7 @@ fn profile(
                     autocomplete="username".to_string()
                     value=state.value_or("username", &v.value)
                     hint=Some(l.text_n(Msg::UsernameHint, min).replace("{m}", &max.to_string()))
-                    error=state.error("username")
+                    error=shown(state.error("username"), l)
                     required=false
                     optional_label=false
                     autofocus=false
@@ -374,7 +375,7 @@ fn contact(
                     inputmode="numeric".to_string()
                     value=String::new()
                     hint=Some(l.text_n(Msg::CodeHint, c.digits))
-                    error=state.error("code")
+                    error=shown(state.error("code"), l)
                     required=true
                     optional_label=false
                     autofocus=true
@@ -398,7 +399,7 @@ fn contact(
                     autocomplete=autocomplete.to_string()
                     value=state.value_or(prefix, "")
                     hint=Some(l.text(Msg::ContinueVerifyHint).to_string())
-                    error=state.error(prefix)
+                    error=shown(state.error(prefix), l)
                     required=true
                     optional_label=false
                     autofocus=false
@@ -492,7 +493,7 @@ fn verify(
                     name=Field::Password.name().to_string()
                     label=l.text(Msg::PasswordLabel).to_string()
                     autocomplete="current-password".to_string()
-                    error=state.errors.of(Field::Password)
+                    error=shown(state.errors.of(Field::Password), l)
                     autofocus=true
                     rule=Rule::Required
                     locale=l
@@ -513,7 +514,7 @@ fn verify(
                     inputmode="numeric".to_string()
                     value=String::new()
                     hint=Some(l.text_n(Msg::CodeHint, v.digits))
-                    error=state.errors.of(Field::Code)
+                    error=shown(state.errors.of(Field::Code), l)
                     required=true
                     optional_label=false
                     autofocus=true
@@ -554,7 +555,7 @@ fn verify(
                     label=l.text(Msg::MfaBackupCode).to_string()
                     autocomplete="off".to_string()
                     value=String::new()
-                    error=state.errors.of(Field::BackupCode)
+                    error=shown(state.errors.of(Field::BackupCode), l)
                     required=true
                     optional_label=false
                     autofocus=true
@@ -758,7 +759,7 @@ fn mfa(m: &MfaPage, state: &AccountState, csrf: &str, l: Locale) -> impl IntoVie
                                     label=l.text(Msg::AccountPasskeyName).to_string()
                                     autocomplete="off".to_string()
                                     value=state.value_or(&rename_id, &p.name)
-                                    error=state.error(&rename_id)
+                                    error=shown(state.error(&rename_id), l)
                                     required=true
                                     optional_label=false
                                     autofocus=false
@@ -993,7 +994,7 @@ fn tokens(
                     label=l.text(Msg::AccountTokenName).to_string()
                     autocomplete="off".to_string()
                     value=state.value_or("name", "")
-                    error=state.error("name")
+                    error=shown(state.error("name"), l)
                     required=true
                     optional_label=false
                     autofocus=false

@@ -4,6 +4,7 @@
 //! JavaScript needed.
 
 use crate::api::{Federation, Field, LinkState, PageEnv, ProviderButton, Rule, SsoState};
+use crate::components::shown;
 use crate::components::{ErrorSummary, Layout, SubmitButton, TextField};
 use crate::i18n::{Locale, Msg};
 use crate::screens::CsrfField;
@@ -136,7 +137,7 @@ pub fn SsoScreen(env: PageEnv, state: SsoState) -> impl IntoView {
                     input_type="email".to_string()
                     autocomplete="email".to_string()
                     value=state.email.clone()
-                    error=state.errors.of(Field::Email)
+                    error=shown(state.errors.of(Field::Email), l)
                     required=true
                     optional_label=false
                     autofocus=true

@@ -6,6 +6,7 @@ use crate::api::{
     BackupCodesState, Field, MfaChoiceState, MfaFactor, MfaVerifyState, PageEnv, Rule,
     TotpSetupState, WebauthnSetupState, TOTP_DIGITS,
 };
+use crate::components::shown;
 use crate::components::{ErrorSummary, Layout, SubmitButton, TextField};
 use crate::i18n::{Locale, Msg};
 use crate::screens::CsrfField;
@@ -57,7 +58,7 @@ pub(crate) fn AppCodeField(
             inputmode="numeric".to_string()
             value=String::new()
             hint=Some(locale.text_n(Msg::CodeHint, TOTP_DIGITS))
-            error=error
+            error=shown(error, locale)
             required=true
             optional_label=false
             autofocus=autofocus
@@ -101,7 +102,7 @@ pub fn MfaVerifyScreen(env: PageEnv, state: MfaVerifyState) -> impl IntoView {
                     label=l.text(Msg::MfaBackupCode).to_string()
                     autocomplete="off".to_string()
                     value=String::new()
-                    error=errors.of(Field::BackupCode)
+                    error=shown(errors.of(Field::BackupCode), l)
                     required=true
                     optional_label=false
                     autofocus=true

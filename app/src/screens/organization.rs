@@ -6,6 +6,7 @@ use crate::api::{
     AccountState, InvitationState, InvitationStep, OrganizationPage, OrganizationsPage, PageEnv,
     Rule, ROLE_ADMIN, ROLE_MEMBER,
 };
+use crate::components::shown;
 use crate::components::{ErrorSummary, Layout, SubmitButton, TextField};
 use crate::i18n::{Locale, Msg};
 use crate::screens::account::{input, Input};
@@ -227,7 +228,7 @@ pub fn organization(
                     input_type="email".to_string()
                     autocomplete="off".to_string()
                     value=state.value_or("email", "")
-                    error=state.error("email")
+                    error=shown(state.error("email"), l)
                     required=true
                     optional_label=false
                     autofocus=false

@@ -7,6 +7,7 @@ use crate::api::{
     ContinueState, IdentifierKind, PageEnv, ProfileFieldView, ProfileKind, Rule, ADDRESS_PARTS,
     NAME_PARTS,
 };
+use crate::components::shown;
 use crate::components::{Layout, SubmitButton, TextField};
 use crate::i18n::{Locale, Msg};
 use crate::screens::CsrfField;
@@ -34,7 +35,7 @@ pub fn ProfileScreen(env: PageEnv, state: ContinueState) -> impl IntoView {
                 autocomplete="username".to_string()
                 value=state.value("username")
                 hint=Some(l.text_n(Msg::UsernameHint, min).replace("{m}", &max.to_string()))
-                error=state.error("username")
+                error=shown(state.error("username"), l)
                 required=true
                 optional_label=false
                 autofocus=focus("username") || state.errors.is_empty()
@@ -64,7 +65,7 @@ pub fn ProfileScreen(env: PageEnv, state: ContinueState) -> impl IntoView {
                     autocomplete=if name == "phone" { "tel".to_string() } else { "email".to_string() }
                     value=state.value(name)
                     hint=Some(l.text(Msg::ContinueVerifyHint).to_string())
-                    error=state.error(name)
+                    error=shown(state.error(name), l)
                     required=true
                     optional_label=false
                     autofocus=focus(name) || (first && state.errors.is_empty())
@@ -145,7 +146,7 @@ fn text_input(
             autocomplete=autocomplete.to_string()
             value=state.value(&name)
             hint=f.hint.clone()
-            error=state.error(&name)
+            error=shown(state.error(&name), locale)
             required=f.required
             optional_label=!f.required
             autofocus=autofocus

@@ -2,6 +2,7 @@
 //! identifiers the operator requires, a password when chosen at sign-up, and the terms.
 
 use crate::api::{Field, IdentifierKind, PageEnv, RegisterState, Rule, TermsView, UiError};
+use crate::components::shown;
 use crate::components::{ErrorSummary, Layout, NewPasswordFields, SubmitButton, TextField};
 use crate::i18n::{Locale, Msg};
 use crate::screens::CsrfField;
@@ -32,7 +33,7 @@ pub fn RegisterScreen(env: PageEnv, state: RegisterState) -> impl IntoView {
                 autocomplete=IdentifierKind::autocomplete(&kinds).to_string()
                 value=state.value(field)
                 hint=hint
-                error=errors.of(field)
+                error=shown(errors.of(field), l)
                 required=true
                 optional_label=false
                 autofocus=first_error.map_or(field == primary_field, |f| f == field)

@@ -2,6 +2,7 @@
 //! first and the password next (identifier-first), with "email me a code" where offered.
 
 use crate::api::{Field, IdentifierKind, PageEnv, Rule, SignInState, SignInStep, UiError};
+use crate::components::shown;
 use crate::components::{
     ErrorSummary, IdentifierField, Layout, NoticeBanner, PasswordField, SubmitButton,
 };
@@ -91,7 +92,7 @@ pub fn SignInScreen(env: PageEnv, state: SignInState) -> impl IntoView {
                         name=Field::Password.name().to_string()
                         label=l.text(Msg::PasswordLabel).to_string()
                         autocomplete="current-password".to_string()
-                        error=errors.of(Field::Password)
+                        error=shown(errors.of(Field::Password), l)
                         autofocus=focus_password
                         rule=Rule::None
                         locale=l

@@ -1,6 +1,7 @@
 //! The screen where the user types the one-time code sent by email or text message.
 
 use crate::api::{CodePurpose, Field, PageEnv, Rule, UiError, VerifyCodeState};
+use crate::components::shown;
 use crate::components::{ErrorSummary, Layout, NoticeBanner, SubmitButton, TextField};
 use crate::i18n::Msg;
 use crate::screens::CsrfField;
@@ -42,7 +43,7 @@ pub fn VerifyCodeScreen(env: PageEnv, state: VerifyCodeState) -> impl IntoView {
                     inputmode="numeric".to_string()
                     value=String::new()
                     hint=Some(l.text_n(Msg::CodeHint, state.digits))
-                    error=errors.of(Field::Code)
+                    error=shown(errors.of(Field::Code), l)
                     required=true
                     optional_label=false
                     autofocus=true
