@@ -102,7 +102,9 @@ impl ResponseType {
         }
     }
 
-    fn code(self) -> bool {
+    /// Whether the response carries an authorization code (and so needs PKCE from a public
+    /// client).
+    pub fn code(self) -> bool {
         self != ResponseType::IdToken
     }
 
