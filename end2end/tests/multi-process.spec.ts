@@ -111,6 +111,7 @@ test("SIGKILL of one process in the middle of flows loses no user, grant, sessio
     const early = await client.authorizationCodeGrant(first.config, firstCode, {
       pkceCodeVerifier: first.verifier,
       expectedState: first.state,
+      expectedNonce: first.nonce,
     });
     expect(early.claims()!.sub).toBe(tokens.claims()!.sub);
     // Its refresh token (a grant made before the kill) still works.

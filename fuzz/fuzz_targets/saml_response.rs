@@ -1,10 +1,11 @@
 //! SAML response parsing and checking (`server::federation::saml::verify`: base64, XML,
 //! xmlsec signature, issuer, audience, recipient, time window, status). The first byte picks
 //! how the rest is used: as a posted `SAMLResponse` as is, as XML (base64-encoded here), or as
-//! XML signed here with the identity provider's key when it has a signature template (so that
-//! the checks after the signature are reached). Beyond not panicking: nothing that was not
-//! signed with the provider's key is accepted, and an accepted response is for Sesame's
-//! entity id and assertion consumer service and from the configured provider.
+//! XML signed here with the identity provider's key when it has a signature template, so that
+//! the checks after the signature are reached (`NOW` in it stands for the current time).
+//! Beyond not panicking: nothing that was not signed with the provider's key is accepted, and
+//! an accepted response is for Sesame's entity id and assertion consumer service and from the
+//! configured provider.
 #![no_main]
 
 use base64::Engine as _;
@@ -28,7 +29,11 @@ fuzz_target!(|data: &[u8]| {
             base64::engine::general_purpose::STANDARD.encode(&text),
             false,
         ),
-        _ => match sesame_fuzz::idp_sign(&text) {
+        // `NOW` stands for the current time (a response is valid for minutes only).
+        _ => match sesame_fuzz::idp_sign(&text.replace(
+            "NOW",
+            &chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        )) {
             Some(xml) => (base64::engine::general_purpose::STANDARD.encode(&xml), true),
             None => return,
         },
@@ -40,6 +45,10 @@ fuzz_target!(|data: &[u8]| {
         c,
         &posted,
     ));
+    // SESAME_FUZZ_SHOW=1 prints each verdict (to see which seeds get past the signature).
+    if std::env::var_os("SESAME_FUZZ_SHOW").is_some() {
+        eprintln!("saml_response: signed here: {signed_here}; {answer:?}");
+    }
     if answer.is_ok() {
         assert!(signed_here, "accepted a response the provider did not sign");
         let xml = String::from_utf8(
