@@ -2,6 +2,10 @@
 //! ([`api::Page`]), rendered to HTML on the server; islands add comfort in the browser
 //! (instant validation, password reveal). The same views mount client-side in the gallery.
 
+// Without `--cfg erase_components` (release builds), the account screens' nested view types
+// pass the compiler's default query depth of 128 when the server renders them.
+#![recursion_limit = "256"]
+
 pub mod api;
 #[cfg(feature = "hydrate")]
 pub mod browser;
