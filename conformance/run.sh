@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/toolchain.sh
 source scripts/lib/python_venv.sh
+source scripts/lib/process.sh
 started=$(date +%s)
 
 CONFIG=conformance/sesame-conformance.toml
@@ -58,16 +59,7 @@ trap stop_sesame EXIT
 start_sesame() { # start_sesame LOG
   "$SESAME_BIN" --config "$CONFIG" >>"$1" 2>&1 &
   sesame_pid=$!
-  for _ in $(seq 1 100); do
-    if curl -fsS -o /dev/null --max-time 1 "$BASE/health" 2>/dev/null; then
-      return 0
-    fi
-    kill -0 "$sesame_pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  echo "conformance: Sesame did not answer $BASE/health; its log ($1):" >&2
-  tail -n 30 "$1" >&2
-  exit 1
+  wait_for_health conformance "$BASE" "$sesame_pid" "$1"
 }
 
 # Runs one relying party for one phase (bounded: a normal phase 1 takes under 10 s); its

@@ -39,21 +39,24 @@ for t in "${targets[@]}"; do
   step "Fuzzing $t for ${secs}s"
   corpus="target/fuzz-corpus/$t"
   artifacts="target/fuzz-artifacts/$t"
-  mkdir -p "$corpus" "$artifacts"
+  mkdir -p "$corpus" "$artifacts" target/fuzz-state
   log="target/fuzz-$t.log"
   set +e
   # -rss_limit_mb: the server state and libxml2 stay far below it; a leak would not.
-  "fuzz/target/x86_64-unknown-linux-gnu/release/$t" "$corpus" "fuzz/seeds/$t" \
+  SESAME_FUZZ_STATE_DIR="$PWD/target/fuzz-state" "fuzz/target/x86_64-unknown-linux-gnu/release/$t" "$corpus" "fuzz/seeds/$t" \
     -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
     -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1
   status=$?
   set -e
+  rm -rf target/fuzz-state
   runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || echo "?")
   cov=$(grep -Eo 'cov: [0-9]+' "$log" | tail -1 | grep -Eo '[0-9]+' || echo "?")
   ft=$(grep -Eo 'ft: [0-9]+' "$log" | tail -1 | grep -Eo '[0-9]+' || echo "?")
   files=$(find "$corpus" -type f | wc -l)
   if [ "$status" -eq 0 ]; then
-    note "$t: $runs runs, $(( runs == 0 ? 0 : runs / secs )) per second; coverage $cov edges, $ft features; corpus $files inputs; no crash"
+    rate="?"
+    [[ "$runs" =~ ^[0-9]+$ ]] && rate=$(( runs / secs ))
+    note "$t: $runs runs, $rate per second; coverage $cov edges, $ft features; corpus $files inputs; no crash"
   else
     failed+=("$t")
     note "$t: CRASH after $runs runs (exit $status); input in $artifacts/, log $log:"

@@ -12,6 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/toolchain.sh
+source scripts/lib/process.sh
 # 120 KB, in bytes as brotli sends them.
 BUDGET=${SESAME_PAGE_BUDGET:-120000}
 BASE=http://127.0.0.1:3160
@@ -37,17 +38,7 @@ SESAME__SERVER__LISTEN=127.0.0.1:3160 SESAME__SERVER__PUBLIC_URL=$BASE \
   "$SESAME_BIN" >target/page-weight/sesame.log 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
-up=0
-for _ in $(seq 100); do
-  if curl -fsS -o /dev/null --max-time 1 "$BASE/health" 2>/dev/null; then up=1; break; fi
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.2
-done
-if [ "$up" -ne 1 ]; then
-  echo "page-weight: Sesame did not start; its log:" >&2
-  tail -n 20 target/page-weight/sesame.log >&2
-  exit 1
-fi
+wait_for_health page-weight "$BASE" "$pid" target/page-weight/sesame.log
 
 out=target/page-weight
 curl -fsS -H 'Accept-Encoding: br, gzip' --compressed -o "$out/sign-in.html" "$BASE/sign-in"

@@ -12,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/toolchain.sh
 source scripts/lib/python_venv.sh
+source scripts/lib/process.sh
 started=$(date +%s)
 
 CONFIG=fuzz/schemathesis/sesame-schemathesis.toml
@@ -60,17 +61,7 @@ trap stop_sesame EXIT
 step "Schemathesis: Sesame on $BASE ($CONFIG, fresh $DATA)"
 NO_COLOR=1 SESAME_LOG=warn "$SESAME_BIN" --config "$CONFIG" >>"$OUT/sesame.log" 2>&1 &
 sesame_pid=$!
-up=0
-for _ in $(seq 1 100); do
-  if curl -fsS -o /dev/null --max-time 1 "$BASE/health" 2>/dev/null; then up=1; break; fi
-  kill -0 "$sesame_pid" 2>/dev/null || break
-  sleep 0.2
-done
-if [ "$up" -ne 1 ]; then
-  echo "schemathesis: Sesame did not answer $BASE/health; its log ($OUT/sesame.log):" >&2
-  tail -n 30 "$OUT/sesame.log" >&2
-  exit 1
-fi
+wait_for_health schemathesis "$BASE" "$sesame_pid" "$OUT/sesame.log"
 note "up (pid $sesame_pid); log (SESAME_LOG=warn) in $OUT/sesame.log"
 curl -fsS -o "$OUT/experience.openapi.json" "$BASE/api/experience/openapi.json"
 curl -fsS -o "$OUT/account.openapi.json" "$BASE/api/my-account/openapi.json"

@@ -24,17 +24,6 @@ pub struct Fixture {
     pub idp_key_der: Vec<u8>,
     /// JWTs Sesame signed at start (RS256 and ES256): the only ones that may verify.
     pub signed_tokens: Vec<String>,
-    _dir: TempDir,
-}
-
-/// A directory removed when the process ends normally (libFuzzer exits with `exit`, so the
-/// operating system's temporary directory is where it lives).
-struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// The one fixture of this process.
@@ -44,7 +33,12 @@ pub fn fixture() -> &'static Fixture {
 }
 
 fn make() -> Fixture {
-    let dir = std::env::temp_dir().join(format!("sesame-fuzz-{}", std::process::id()));
+    // The state lives as long as the process (a static is never dropped): its folder is the
+    // caller's to remove (scripts/bench-fuzz.sh removes SESAME_FUZZ_STATE_DIR after each run).
+    let base = std::env::var_os("SESAME_FUZZ_STATE_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    let dir = base.join(format!("sesame-fuzz-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temporary directory");
     let idp = IdentityProvider::generate_new(KeyType::Rsa(Rsa::Rsa2048)).expect("an IdP key");
     let cert: CertificateDer = idp
@@ -114,7 +108,6 @@ email_domains = ["corp.example"]
         state,
         idp_key_der: idp.export_private_key_der().expect("the IdP key"),
         signed_tokens,
-        _dir: TempDir(dir),
     }
 }
 

@@ -59,11 +59,12 @@ build_bundle() {
       --enable-mutable-globals --enable-reference-types --enable-multivalue \
       -o "$pkg/sesame.wasm" "$pkg/sesame.wasm"
     lightningcss --minify --targets defaults -o "$pkg/sesame.css" style/main.css
-    note "$pkg: $(stat -c %s "$pkg/sesame.wasm") bytes of WebAssembly"
-    content_names "$pkg"
   else
     cp style/main.css "$pkg/sesame.css"
-    note "$pkg: $(stat -c %s "$pkg/sesame.wasm") bytes of WebAssembly"
+  fi
+  note "$pkg: $(stat -c %s "$pkg/sesame.wasm") bytes of WebAssembly"
+  if [ "$mode" = release ]; then
+    content_names "$pkg"
   fi
   precompress "$mode"
 }

@@ -265,7 +265,7 @@ pub fn router(state: AppState) -> Router {
             .route("/demo/sign-out", post(demo::sign_out));
     }
     let not_found = axum::routing::any(pages::not_found).with_state(state.clone());
-    // Release builds leave brotli files beside the bundle (scripts/lib/toolchain.sh,
+    // Release builds leave brotli files beside the bundle (scripts/lib/site.sh,
     // `precompress`); served when the browser accepts them, else compressed on the fly.
     let files = Router::new()
         .fallback_service(

@@ -9,9 +9,9 @@ use crate::api::{
     AppsPage, ContactPage, DeletePage, Field, IdentitiesPage, MfaPage, PageEnv, PasskeyAddPage,
     PasswordPage, Rule, SessionsPage, TokensPage, VerifyMethod, VerifyPage, TOTP_DIGITS,
 };
-use crate::components::shown;
 use crate::components::{
-    ErrorSummary, Layout, NewPasswordFields, NoticeBanner, PasswordField, SubmitButton, TextField,
+    shown, ErrorSummary, Layout, NewPasswordFields, NoticeBanner, PasswordField, SubmitButton,
+    TextField,
 };
 use crate::i18n::{Locale, Msg};
 use crate::screens::mfa::{ActionField, AppCodeField, CopyButton, TotpSetupSteps, WebauthnButton};

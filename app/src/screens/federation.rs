@@ -4,8 +4,7 @@
 //! JavaScript needed.
 
 use crate::api::{Federation, Field, LinkState, PageEnv, ProviderButton, Rule, SsoState};
-use crate::components::shown;
-use crate::components::{ErrorSummary, Layout, SubmitButton, TextField};
+use crate::components::{shown, ErrorSummary, Layout, SubmitButton, TextField};
 use crate::i18n::{Locale, Msg};
 use crate::screens::CsrfField;
 use leptos::prelude::*;

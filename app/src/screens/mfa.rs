@@ -6,8 +6,7 @@ use crate::api::{
     BackupCodesState, Field, MfaChoiceState, MfaFactor, MfaVerifyState, PageEnv, Rule,
     TotpSetupState, WebauthnSetupState, TOTP_DIGITS,
 };
-use crate::components::shown;
-use crate::components::{ErrorSummary, Layout, SubmitButton, TextField};
+use crate::components::{shown, ErrorSummary, Layout, SubmitButton, TextField};
 use crate::i18n::{Locale, Msg};
 use crate::screens::CsrfField;
 use leptos::prelude::*;

@@ -6,8 +6,7 @@ use crate::api::{
     AccountState, InvitationState, InvitationStep, OrganizationPage, OrganizationsPage, PageEnv,
     Rule, ROLE_ADMIN, ROLE_MEMBER,
 };
-use crate::components::shown;
-use crate::components::{ErrorSummary, Layout, SubmitButton, TextField};
+use crate::components::{shown, ErrorSummary, Layout, SubmitButton, TextField};
 use crate::i18n::{Locale, Msg};
 use crate::screens::account::{input, Input};
 use crate::screens::mfa::ActionField;

@@ -7,8 +7,7 @@ use crate::api::{
     ContinueState, IdentifierKind, PageEnv, ProfileFieldView, ProfileKind, Rule, ADDRESS_PARTS,
     NAME_PARTS,
 };
-use crate::components::shown;
-use crate::components::{Layout, SubmitButton, TextField};
+use crate::components::{shown, Layout, SubmitButton, TextField};
 use crate::i18n::{Locale, Msg};
 use crate::screens::CsrfField;
 use leptos::prelude::*;

@@ -2,8 +2,7 @@
 //! identifiers the operator requires, a password when chosen at sign-up, and the terms.
 
 use crate::api::{Field, IdentifierKind, PageEnv, RegisterState, Rule, TermsView, UiError};
-use crate::components::shown;
-use crate::components::{ErrorSummary, Layout, NewPasswordFields, SubmitButton, TextField};
+use crate::components::{shown, ErrorSummary, Layout, NewPasswordFields, SubmitButton, TextField};
 use crate::i18n::{Locale, Msg};
 use crate::screens::CsrfField;
 use leptos::prelude::*;

@@ -2,9 +2,8 @@
 //! first and the password next (identifier-first), with "email me a code" where offered.
 
 use crate::api::{Field, IdentifierKind, PageEnv, Rule, SignInState, SignInStep, UiError};
-use crate::components::shown;
 use crate::components::{
-    ErrorSummary, IdentifierField, Layout, NoticeBanner, PasswordField, SubmitButton,
+    shown, ErrorSummary, IdentifierField, Layout, NoticeBanner, PasswordField, SubmitButton,
 };
 use crate::i18n::Msg;
 use crate::screens::federation::{LinkingBanner, OtherProviders};

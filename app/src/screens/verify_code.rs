@@ -1,8 +1,7 @@
 //! The screen where the user types the one-time code sent by email or text message.
 
 use crate::api::{CodePurpose, Field, PageEnv, Rule, UiError, VerifyCodeState};
-use crate::components::shown;
-use crate::components::{ErrorSummary, Layout, NoticeBanner, SubmitButton, TextField};
+use crate::components::{shown, ErrorSummary, Layout, NoticeBanner, SubmitButton, TextField};
 use crate::i18n::Msg;
 use crate::screens::CsrfField;
 use leptos::prelude::*;
