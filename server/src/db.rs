@@ -293,20 +293,17 @@ impl Db {
                 Box::pin(async move {
                     // Foreign keys and a busy timeout are per-connection settings in SQLite.
                     if sqlite {
-                        sqlx::query("PRAGMA foreign_keys = ON")
-                            .execute(&mut *conn)
-                            .await?;
-                        sqlx::query("PRAGMA busy_timeout = 5000")
-                            .execute(&mut *conn)
-                            .await?;
-                        sqlx::query("PRAGMA journal_mode = WAL")
-                            .execute(&mut *conn)
-                            .await?;
-                        // With WAL, NORMAL syncs at checkpoints instead of every commit: a
-                        // killed process loses nothing, a power cut at most the last commits.
-                        sqlx::query("PRAGMA synchronous = NORMAL")
-                            .execute(&mut *conn)
-                            .await?;
+                        for pragma in [
+                            "PRAGMA foreign_keys = ON",
+                            "PRAGMA busy_timeout = 5000",
+                            "PRAGMA journal_mode = WAL",
+                            // With WAL, NORMAL syncs at checkpoints instead of every commit: a
+                            // killed process loses nothing, a power cut at most the last
+                            // commits.
+                            "PRAGMA synchronous = NORMAL",
+                        ] {
+                            sqlx::query(pragma).execute(&mut *conn).await?;
+                        }
                     }
                     Ok(())
                 })
@@ -740,57 +737,79 @@ impl Db {
         client_id: &str,
         now: i64,
     ) -> Result<Redemption<CodeRow>> {
-        let updated = sqlx::query(
-            "UPDATE authorization_codes SET used_at = $1 WHERE code_hash = $2 AND client_id = $3 AND used_at IS NULL",
-        )
+        const COLUMNS: &str =
+            "grant_id, client_id, user_id, redirect_uri, scope, nonce, code_challenge, sid, \
+             auth_time, amr, expires_at, used_at, policy, resources, organization_id";
+        // One statement marks and reads a fresh code; only a refused one is read again.
+        let fresh: Option<CodeRow> = sqlx::query_as(&format!(
+            "UPDATE authorization_codes SET used_at = $1 \
+             WHERE code_hash = $2 AND client_id = $3 AND used_at IS NULL RETURNING {COLUMNS}"
+        ))
         .bind(now)
         .bind(code_hash)
         .bind(client_id)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        let row: Option<CodeRow> = sqlx::query_as(
-            "SELECT grant_id, client_id, user_id, redirect_uri, scope, nonce, code_challenge, sid, \
-             auth_time, amr, expires_at, used_at, policy, resources, organization_id \
-             FROM authorization_codes WHERE code_hash = $1",
-        )
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(row) = fresh {
+            return Ok(Redemption::Fresh(row));
+        }
+        let row: Option<CodeRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM authorization_codes WHERE code_hash = $1"
+        ))
         .bind(code_hash)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(match (updated, row) {
-            (1, Some(row)) => Redemption::Fresh(row),
-            (_, Some(row)) if row.client_id != client_id => Redemption::WrongClient,
-            (_, Some(row)) => Redemption::Replayed(row.grant_id),
-            (_, None) => Redemption::Unknown,
+        Ok(match row {
+            Some(row) if row.client_id != client_id => Redemption::WrongClient,
+            Some(row) => Redemption::Replayed(row.grant_id),
+            None => Redemption::Unknown,
         })
     }
 
     // ---- tokens ----
 
-    /// Stores a token.
-    pub async fn insert_token(&self, t: &NewToken<'_>) -> Result<()> {
-        sqlx::query(
+    /// Stores the tokens of one response (an access token, and its refresh token) in one
+    /// statement.
+    pub async fn insert_tokens(&self, tokens: &[NewToken<'_>]) -> Result<()> {
+        if tokens.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<String> = (0..tokens.len())
+            .map(|i| {
+                let p = |k: usize| format!("${}", i * 15 + k);
+                format!(
+                    "({}, NULL, NULL, {})",
+                    (1..=12).map(p).collect::<Vec<_>>().join(", "),
+                    (13..=15).map(p).collect::<Vec<_>>().join(", ")
+                )
+            })
+            .collect();
+        let sql = format!(
             "INSERT INTO tokens (token_hash, kind, grant_id, client_id, user_id, scope, sid, auth_time, amr, \
              nonce, created_at, expires_at, used_at, revoked_at, policy, resources, organization_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, NULL, $13, $14, $15)",
-        )
-        .bind(t.hash)
-        .bind(t.kind)
-        .bind(t.grant_id)
-        .bind(t.client_id)
-        .bind(t.user_id)
-        .bind(t.scope)
-        .bind(t.sid)
-        .bind(t.auth_time)
-        .bind(t.amr)
-        .bind(t.nonce)
-        .bind(t.created_at)
-        .bind(t.expires_at)
-        .bind(t.policy)
-        .bind(t.resources)
-        .bind(t.organization_id)
-        .execute(&self.pool)
-        .await?;
+             VALUES {}",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for t in tokens {
+            q = q
+                .bind(t.hash)
+                .bind(t.kind)
+                .bind(t.grant_id)
+                .bind(t.client_id)
+                .bind(t.user_id)
+                .bind(t.scope)
+                .bind(t.sid)
+                .bind(t.auth_time)
+                .bind(t.amr)
+                .bind(t.nonce)
+                .bind(t.created_at)
+                .bind(t.expires_at)
+                .bind(t.policy)
+                .bind(t.resources)
+                .bind(t.organization_id);
+        }
+        q.execute(&self.pool).await?;
         Ok(())
     }
 
@@ -817,25 +836,26 @@ impl Db {
         client_id: &str,
         now: i64,
     ) -> Result<Redemption<TokenRow>> {
-        let updated = sqlx::query(
+        // One statement marks and reads a fresh token; only a refused one is read again.
+        let fresh: Option<TokenRow> = sqlx::query_as(&format!(
             "UPDATE tokens SET used_at = $1 WHERE token_hash = $2 AND client_id = $3 AND kind = 'refresh' \
-             AND used_at IS NULL AND revoked_at IS NULL",
-        )
+             AND used_at IS NULL AND revoked_at IS NULL RETURNING {}",
+            Self::TOKEN_COLUMNS
+        ))
         .bind(now)
         .bind(hash)
         .bind(client_id)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(row) = fresh {
+            return Ok(Redemption::Fresh(row));
+        }
         let row = self.token(hash).await?.filter(|t| t.kind == "refresh");
-        Ok(match (updated, row) {
-            (1, Some(row)) => Redemption::Fresh(row),
-            (_, Some(row)) if row.client_id != client_id => Redemption::WrongClient,
-            (_, Some(row)) if row.revoked_at.is_some() && row.used_at.is_none() => {
-                Redemption::Unknown
-            }
-            (_, Some(row)) => Redemption::Replayed(row.grant_id),
-            (_, None) => Redemption::Unknown,
+        Ok(match row {
+            Some(row) if row.client_id != client_id => Redemption::WrongClient,
+            Some(row) if row.revoked_at.is_some() && row.used_at.is_none() => Redemption::Unknown,
+            Some(row) => Redemption::Replayed(row.grant_id),
+            None => Redemption::Unknown,
         })
     }
 

@@ -384,20 +384,26 @@ impl<'a> Ctx<'a> {
     /// The lockout subjects of an attempt on `id`: the identifier as typed (canonical), the
     /// account it names if any, and the client address.
     pub async fn subjects(&self, id: Option<&Identifier>) -> Result<Subjects, AppError> {
-        // An identifier without an account gets a stand-in subject, so that both cases do
-        // the same storage work and take the same time.
         let user = match id {
-            Some(id) => Some(match user_by_identifier(self.state, id).await? {
-                Some(u) => format!("user:{}", u.id),
-                None => format!("user:none:{}", id.value),
-            }),
+            Some(id) => user_by_identifier(self.state, id).await?,
             None => None,
         };
-        Ok(Subjects {
+        Ok(self.subjects_of(id, user.as_ref()))
+    }
+
+    /// The lockout subjects of an attempt whose account was already looked up.
+    pub fn subjects_of(&self, id: Option<&Identifier>, user: Option<&UserRow>) -> Subjects {
+        // An identifier without an account gets a stand-in subject, so that both cases do
+        // the same storage work and take the same time.
+        let user = id.map(|id| match user {
+            Some(u) => format!("user:{}", u.id),
+            None => format!("user:none:{}", id.value),
+        });
+        Subjects {
             identifier: id.map(Identifier::lockout_key),
             user,
             ip: self.ip.clone(),
-        })
+        }
     }
 }
 

@@ -60,13 +60,8 @@ pub fn client_ip(
 /// `Locked` with the minutes left (rounded up) when any subject is locked.
 pub async fn check(db: &Db, subjects: &Subjects) -> Result<Result<(), UiError>, AppError> {
     let now = now();
-    let mut until = None;
-    for s in subjects.all() {
-        if let Some(u) = db.locked_until(s, now).await? {
-            until = until.max(Some(u));
-        }
-    }
-    Ok(match until {
+    let all: Vec<&str> = subjects.all().map(String::as_str).collect();
+    Ok(match db.locked_until(&all, now).await? {
         Some(u) => Err(UiError::Locked {
             minutes: ((u - now) + 59) / 60,
         }),
@@ -128,8 +123,12 @@ pub async fn failed(
 
 /// Forgets the identifier's failures after it proved itself.
 pub async fn succeeded(db: &Db, subjects: &Subjects) -> Result<(), AppError> {
-    for id in subjects.identifier.iter().chain(subjects.user.iter()) {
-        db.clear_failures(id).await?;
-    }
+    let proved: Vec<&str> = subjects
+        .identifier
+        .iter()
+        .chain(subjects.user.iter())
+        .map(String::as_str)
+        .collect();
+    db.clear_failures(&proved).await?;
     Ok(())
 }

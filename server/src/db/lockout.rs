@@ -20,12 +20,20 @@ impl Db {
         Ok(row.try_get("n")?)
     }
 
-    /// Forgets the failures of `subject` (after a success).
-    pub async fn clear_failures(&self, subject: &str) -> Result<()> {
-        sqlx::query("DELETE FROM auth_failures WHERE subject = $1")
-            .bind(subject)
-            .execute(&self.pool)
-            .await?;
+    /// Forgets the failures of `subjects` (after a success), in one statement.
+    pub async fn clear_failures(&self, subjects: &[&str]) -> Result<()> {
+        if subjects.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "DELETE FROM auth_failures WHERE subject IN ({})",
+            placeholders(1, subjects.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for s in subjects {
+            q = q.bind(*s);
+        }
+        q.execute(&self.pool).await?;
         Ok(())
     }
 
@@ -48,16 +56,32 @@ impl Db {
         Ok(())
     }
 
-    /// When the lock on `subject` ends, if it is locked now.
-    pub async fn locked_until(&self, subject: &str, now: i64) -> Result<Option<i64>> {
-        let row = sqlx::query("SELECT until_at FROM lockouts WHERE subject = $1 AND until_at > $2")
-            .bind(subject)
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(match row {
-            Some(r) => Some(r.try_get("until_at")?),
-            None => None,
-        })
+    /// When the last lock on any of `subjects` ends, if one is locked now: one query for
+    /// the address, the identifier and the account of an attempt.
+    pub async fn locked_until(&self, subjects: &[&str], now: i64) -> Result<Option<i64>> {
+        if subjects.is_empty() {
+            return Ok(None);
+        }
+        let sql = format!(
+            "SELECT until_at FROM lockouts WHERE until_at > $1 AND subject IN ({})",
+            placeholders(2, subjects.len())
+        );
+        let mut q = sqlx::query(&sql).bind(now);
+        for s in subjects {
+            q = q.bind(*s);
+        }
+        let mut until = None;
+        for row in q.fetch_all(&self.pool).await? {
+            until = until.max(Some(row.try_get::<i64, _>("until_at")?));
+        }
+        Ok(until)
     }
+}
+
+/// `$first, $first+1, …`: `count` numbered parameters for an `IN (…)` list.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

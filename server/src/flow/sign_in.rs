@@ -73,11 +73,11 @@ pub async fn password(ctx: &Ctx<'_>, flow: &mut Flow, raw: &str, password: &str)
     let Some(id) = id.filter(|_| errors.is_empty()) else {
         return Ok(Err(errors));
     };
-    let subjects = ctx.subjects(Some(&id)).await?;
+    let user = user_by_identifier(ctx.state, &id).await?;
+    let subjects = ctx.subjects_of(Some(&id), user.as_ref());
     if let Err(locked) = lockout::check(&ctx.state.db, &subjects).await? {
         return Ok(Err(FormErrors::form(locked)));
     }
-    let user = user_by_identifier(ctx.state, &id).await?;
     // Overlong passwords are refused without hashing them.
     let verified = if password.chars().count() > rules::PASSWORD_MAX {
         Ok(false)

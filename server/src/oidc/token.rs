@@ -363,7 +363,7 @@ async fn token_exchange(
     let ttl = state.config.tokens.access_token_ttl_secs;
     state
         .db
-        .insert_token(&NewToken {
+        .insert_tokens(&[NewToken {
             hash: &token_hash(&access),
             kind: "access",
             grant_id: &crate::flow::account::exchange_grant(&pat.id),
@@ -379,7 +379,7 @@ async fn token_exchange(
             policy: None,
             resources: resource.map(|r| r.indicator.as_str()),
             organization_id: None,
-        })
+        }])
         .await
         .map_err(AppError::from)?;
     tracing::info!(user = %user.id, client = %client.id, token = %pat.id, "personal access token exchanged");
@@ -570,49 +570,48 @@ async fn issue<'a>(
     let now = now();
     let ttl = &state.config.tokens;
     let access = random_token();
-    let store = |hash: String, kind: &'static str, scope: &'a str, expires_at: i64| async move {
-        state
-            .db
-            .insert_token(&NewToken {
-                hash: &hash,
-                kind,
-                grant_id: grant.id,
-                client_id: &client.id,
-                user_id: &user.id,
-                scope,
-                sid: grant.sid,
-                auth_time: grant.auth_time,
-                amr: grant.amr,
-                nonce: grant.nonce,
-                created_at: now,
-                expires_at,
-                policy: grant.policy,
-                resources: grant.resources,
-                organization_id: grant.organization_id,
-            })
-            .await
-    };
-    store(
+    let scopes: Vec<&str> = grant.scope.split(' ').collect();
+    let refresh = grant
+        .granted
+        .split(' ')
+        .any(|s| s == "offline_access")
+        .then(random_token);
+    let access_row = (
         token_hash(&access),
         "access",
         grant.scope,
         now + ttl.access_token_ttl_secs,
-    )
-    .await?;
-    let scopes: Vec<&str> = grant.scope.split(' ').collect();
-    let refresh = if grant.granted.split(' ').any(|s| s == "offline_access") {
-        let refresh = random_token();
-        store(
-            token_hash(&refresh),
+    );
+    let refresh_row = refresh.as_deref().map(|r| {
+        (
+            token_hash(r),
             "refresh",
             grant.granted,
             now + ttl.refresh_token_ttl_secs,
         )
-        .await?;
-        Some(refresh)
-    } else {
-        None
-    };
+    });
+    let rows: Vec<NewToken<'_>> = std::iter::once(&access_row)
+        .chain(refresh_row.as_ref())
+        .map(|(hash, kind, scope, expires_at)| NewToken {
+            hash,
+            kind,
+            grant_id: grant.id,
+            client_id: &client.id,
+            user_id: &user.id,
+            scope,
+            sid: grant.sid,
+            auth_time: grant.auth_time,
+            amr: grant.amr,
+            nonce: grant.nonce,
+            created_at: now,
+            expires_at: *expires_at,
+            policy: grant.policy,
+            resources: grant.resources,
+            organization_id: grant.organization_id,
+        })
+        .collect();
+    // Both tokens of the response in one statement: one write, not two.
+    state.db.insert_tokens(&rows).await?;
     let mut body = Map::new();
     body.insert("access_token".into(), json!(access));
     body.insert("token_type".into(), json!("Bearer"));
