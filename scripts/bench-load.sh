@@ -6,12 +6,16 @@
 # it goes, then paced at 70 % of that for the latency figures. Also the Argon2id bound of the machine and the idle
 # memory. Figures are printed, never asserted: they are benchmarks, not tests.
 #
-#   bash scripts/bench-load.sh [SECONDS]     (default 10 per measurement)
+#   bash scripts/bench-load.sh [SECONDS] [sqlite|postgres]
+#
+# SECONDS per measurement, default 10. `postgres` runs Sesame on a fresh database of the
+# Debian PostgreSQL the test command uses (scripts/lib/postgres.sh) instead of SQLite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/toolchain.sh
 source scripts/lib/site.sh
 secs="${1:-10}"
+store="${2:-sqlite}"
 
 ensure_system_packages "${SERVER_BUILD_PACKAGES[@]}" wrk curl
 ensure_build_tools
@@ -21,6 +25,17 @@ export RUSTFLAGS="--cfg erase_components" LEPTOS_OUTPUT_NAME=sesame
 step "Release build of the server and of the Argon2 bound"
 cargo_web build --release --quiet -p server --bin sesame --example argon2_bound --example load
 
+
+if [ "$store" = postgres ]; then
+  source scripts/lib/postgres.sh
+  ensure_postgres
+  psql "$SESAME_PG_URL" -qc "DROP DATABASE IF EXISTS sesame_bench" >/dev/null
+  psql "$SESAME_PG_URL" -qc "CREATE DATABASE sesame_bench" >/dev/null
+  export SESAME__DATABASE__URL="${SESAME_PG_URL%/postgres}/sesame_bench"
+  note "storage: PostgreSQL, database sesame_bench"
+else
+  note "storage: SQLite in target/bench-data"
+fi
 
 step "Starting Sesame (release, 127.0.0.1:3200) and oidc-provider (npm, 127.0.0.1:3210)"
 rm -rf target/bench-data

@@ -167,6 +167,35 @@ impl Driver {
         .await
     }
 
+    /// Opens `screen` in the browser of `jar` and posts its form to `action`: the page's
+    /// anti-forgery token and `fields`, from the page's origin, as a browser without
+    /// JavaScript does.
+    async fn submit(
+        &self,
+        jar: &mut Jar,
+        screen: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Result<Answer, Failure> {
+        let page = expect(
+            self.send(Method::GET, screen, Some(&mut *jar), None, &[])
+                .await?,
+            StatusCode::OK,
+            screen,
+        )?;
+        let csrf = csrf_of(&page.body)?;
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        self.send(
+            Method::POST,
+            action,
+            Some(jar),
+            Some(&form),
+            &[(header::ORIGIN, &self.base), (header::ACCEPT, "text/html")],
+        )
+        .await
+    }
+
     /// A new browser signs in with the password; answers its jar and the tokens.
     async fn sign_in(&self) -> Result<(Jar, serde_json::Value), Failure> {
         let mut jar = Jar::default();
@@ -180,25 +209,16 @@ impl Driver {
             )
             .await?;
         let screen = start.location.ok_or("authorize: no redirect")?;
-        let page = expect(
-            self.send(Method::GET, &screen, Some(&mut jar), None, &[])
-                .await?,
-            StatusCode::OK,
-            "sign-in page",
-        )?;
-        let csrf = csrf_of(&page.body)?;
         let posted = self
-            .send(
-                Method::POST,
+            .submit(
+                &mut jar,
+                &screen,
                 "/flow/sign-in",
-                Some(&mut jar),
-                Some(&[
-                    ("csrf", &csrf),
+                &[
                     ("identifier", USER),
                     ("password", PASSWORD),
                     ("method", "password"),
-                ]),
-                &[(header::ORIGIN, &self.base), (header::ACCEPT, "text/html")],
+                ],
             )
             .await?;
         let resume = match (posted.status, posted.location) {
@@ -223,26 +243,17 @@ impl Driver {
             &[],
         )
         .await?;
-        let page = expect(
-            self.send(Method::GET, "/register", Some(&mut jar), None, &[])
-                .await?,
-            StatusCode::OK,
-            "register page",
-        )?;
-        let csrf = csrf_of(&page.body)?;
         let r = self
-            .send(
-                Method::POST,
+            .submit(
+                &mut jar,
+                "/register",
                 "/flow/register",
-                Some(&mut jar),
-                Some(&[
-                    ("csrf", &csrf),
+                &[
                     ("username", USER),
                     ("email", ""),
                     ("new_password", PASSWORD),
                     ("confirm_password", PASSWORD),
-                ]),
-                &[(header::ORIGIN, &self.base), (header::ACCEPT, "text/html")],
+                ],
             )
             .await?;
         if r.location.as_deref() == Some("/authorize/resume") {
