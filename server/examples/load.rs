@@ -196,19 +196,21 @@ impl Driver {
         .await
     }
 
-    /// A new browser signs in with the password; answers its jar and the tokens.
-    async fn sign_in(&self) -> Result<(Jar, serde_json::Value), Failure> {
+    /// A new browser opens the authorization request; answers its jar and the screen it
+    /// was sent to.
+    async fn start_flow(&self) -> Result<(Jar, String), Failure> {
         let mut jar = Jar::default();
+        let path = self.authorize_path(false);
         let start = self
-            .send(
-                Method::GET,
-                &self.authorize_path(false),
-                Some(&mut jar),
-                None,
-                &[],
-            )
+            .send(Method::GET, &path, Some(&mut jar), None, &[])
             .await?;
         let screen = start.location.ok_or("authorize: no redirect")?;
+        Ok((jar, screen))
+    }
+
+    /// A new browser signs in with the password; answers its jar and the tokens.
+    async fn sign_in(&self) -> Result<(Jar, serde_json::Value), Failure> {
+        let (mut jar, screen) = self.start_flow().await?;
         let posted = self
             .submit(
                 &mut jar,
@@ -234,15 +236,7 @@ impl Driver {
 
     /// Creates the benchmark's account through the registration form.
     async fn register(&self) -> Result<(), Failure> {
-        let mut jar = Jar::default();
-        self.send(
-            Method::GET,
-            &self.authorize_path(false),
-            Some(&mut jar),
-            None,
-            &[],
-        )
-        .await?;
+        let (mut jar, _) = self.start_flow().await?;
         let r = self
             .submit(
                 &mut jar,
@@ -377,28 +371,31 @@ async fn worker(
 
 // One thread: the driver should take at most one of the cores it shares with the server.
 #[tokio::main(flavor = "current_thread")]
-async fn main() {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Failure> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |i: usize| args.get(i).map(String::as_str);
     let (Some(base), Some(name)) = (arg(0), arg(1)) else {
-        eprintln!("usage: load BASE SCENARIO [USERS] [SECONDS] [RATE]");
-        std::process::exit(2);
+        return Err("usage: load BASE SCENARIO [USERS] [SECONDS] [RATE]".into());
     };
     let users: usize = arg(2).and_then(|s| s.parse().ok()).unwrap_or(8).max(1);
     let seconds: f64 = arg(3).and_then(|s| s.parse().ok()).unwrap_or(10.0);
     let rate: Option<f64> = arg(4).and_then(|s| s.parse().ok()).filter(|r| *r > 0.0);
-    let http = match Client::builder()
+    let http = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(users * 2)
         .http1_only()
         .build()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("cannot build the HTTP client: {e}");
-            std::process::exit(1);
-        }
-    };
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
     let verifier = random_token();
     let driver = Driver {
         http,
@@ -408,22 +405,14 @@ async fn main() {
     };
     let scenario = match name {
         "register" => {
-            match driver.register().await {
-                Ok(()) => println!("{{\"registered\":\"{USER}\"}}"),
-                Err(e) => {
-                    eprintln!("{e}");
-                    std::process::exit(1);
-                }
-            }
-            return;
+            driver.register().await?;
+            println!("{{\"registered\":\"{USER}\"}}");
+            return Ok(());
         }
         "signin" => Scenario::SignIn,
         "silent" => Scenario::Silent,
         "refresh" => Scenario::Refresh,
-        other => {
-            eprintln!("unknown scenario {other}");
-            std::process::exit(2);
-        }
+        other => return Err(format!("unknown scenario {other}")),
     };
     // Each virtual user of the silent and refresh scenarios starts signed in.
     let mut states = Vec::new();
@@ -432,19 +421,17 @@ async fn main() {
             states.push(User::default());
             continue;
         }
-        match driver.sign_in().await {
-            Ok((jar, tokens)) => states.push(User {
-                jar,
-                refresh: tokens["refresh_token"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-            }),
-            Err(e) => {
-                eprintln!("cannot sign the virtual users in: {e}");
-                std::process::exit(1);
-            }
-        }
+        let (jar, tokens) = driver
+            .sign_in()
+            .await
+            .map_err(|e| format!("cannot sign the virtual users in: {e}"))?;
+        states.push(User {
+            jar,
+            refresh: tokens["refresh_token"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        });
     }
     let interval = rate.map(|r| Duration::from_secs_f64(users as f64 / r));
     let started = Instant::now();
@@ -491,4 +478,5 @@ async fn main() {
         "first_error": failures.first(),
     });
     println!("{report}");
+    Ok(())
 }
