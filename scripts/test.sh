@@ -36,8 +36,10 @@ cargo_t clippy --workspace --all-targets --quiet -- -D warnings
 step "Unit, render and router tests (cargo test)"
 cargo_t test --workspace --quiet 2>&1 | tee target/cargo-test.log
 
+# The same package selection as above (`--workspace`, not `-p server`): another selection
+# resolves the dependencies' features differently and compiles every test binary again.
 step "The server's tests again, on PostgreSQL (a database per test)"
-SESAME_TEST_POSTGRES_URL="$SESAME_PG_URL" cargo_t test -p server --quiet 2>&1 | tee -a target/cargo-test.log
+SESAME_TEST_POSTGRES_URL="$SESAME_PG_URL" cargo_t test --workspace --quiet 2>&1 | tee -a target/cargo-test.log
 rust_passed=$(grep -Eo '[0-9]+ passed' target/cargo-test.log | awk '{s+=$1} END {print s+0}')
 
 build_site debug

@@ -15,7 +15,14 @@ WASM_BINDGEN_VERSION="0.2.130"
 # Build artefacts of the tool install, kept so that a reinstall compiles little.
 TOOLS_TARGET_DIR="${SESAME_TOOLS_TARGET_DIR:-$HOME/.cache/sesame/tools-target}"
 
-step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+# Every step is stamped with the time since the first one, so that a CI log shows where a
+# run spends its time.
+SESAME_STEPS_STARTED="${SESAME_STEPS_STARTED:-$(date +%s)}"
+export SESAME_STEPS_STARTED
+step() {
+  local t=$(( $(date +%s) - SESAME_STEPS_STARTED ))
+  printf '\033[1m==> [%d:%02d] %s\033[0m\n' $(( t / 60 )) $(( t % 60 )) "$*"
+}
 note() { printf '    %s\n' "$*"; }
 
 APT_UPDATED=0

@@ -3,10 +3,8 @@
 //! one), changes that would lock the user out, per-field control, sessions, tokens and
 //! deletion.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use server::crypto::{now, token_hash};
 
 /// Posts an account form from `page`.

@@ -3,10 +3,8 @@
 //! through the API and required by sensitive routes, and personal access tokens exchanged
 //! at the token endpoint.
 
-mod common;
-
+use crate::common::*;
 use axum::http::{header, StatusCode};
-use common::*;
 use serde_json::json;
 use server::crypto::now;
 

@@ -1,9 +1,7 @@
 //! The audit log: sign-ins, failures, lockouts and account-center changes are recorded with
 //! who, from where and what, and the operator reads them with `sesame audit`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use server::db::{AuditQuery, AuditRow};
 
 const PASSWORD: &str = "correct horse battery";

@@ -4,9 +4,7 @@
 //! into the reset flow, `AADB2C90091` on cancel, `id_token` and `code id_token` responses,
 //! the flow named in `tfp`, and per-flow claims, MFA, providers, look and languages.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use server::config::{Config, MfaPolicy};
 
 const TENANT: &str = "contoso.onmicrosoft.com";

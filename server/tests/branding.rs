@@ -1,9 +1,7 @@
 //! Branding: the operator's colours, logo, content and CSS reach the pages, per application
 //! over the default, under a strict Content-Security-Policy.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[tokio::test]
 async fn branding_reaches_the_page_per_application_under_a_strict_csp() {

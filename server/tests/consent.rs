@@ -3,9 +3,7 @@
 //! answers `access_denied`, `prompt=consent` asks again, `prompt=none` answers
 //! `consent_required`, and withdrawing the consent stops the application's tokens.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use server::config::{ClientConfig, Secret};
 
 const THIRD: &str = "third-party";

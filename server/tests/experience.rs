@@ -4,10 +4,8 @@
 //! API. Regression tests for peer vulnerabilities #5 (reset bypass), #10 (lockout not
 //! shared by every entry point) and #13 (identifier collisions) are marked as such.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use serde_json::json;
 
 /// A server whose sign-up takes an email address or a phone number, verified by a code.

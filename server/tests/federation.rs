@@ -6,10 +6,8 @@
 //! checked when the ID token omits it) are marked. The happy paths against an independent
 //! provider (npm oidc-provider) are in end2end/tests/federation.spec.ts.
 
-mod common;
-
-use common::upstream::*;
-use common::*;
+use crate::common::upstream::*;
+use crate::common::*;
 use server::config::MfaPolicy;
 
 /// Starts sign-in with `connector` and checks the request sent upstream; returns its

@@ -6,10 +6,8 @@
 //! changes the victim's password. The shapes of CVE-2026-18963 (reset without the code) and
 //! CVE-2026-94218 (skipping a required step), explored at random.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use proptest::prelude::*;
 use serde_json::json;
 

@@ -3,9 +3,7 @@
 //! with the way to a new link, sign-up by link, switching accounts, invitations where
 //! registration is closed, and `one_time_token` with `login_hint` from an application.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use server::config::{IdentifierKind, SignInMode};
 use server::flow::magic_link;
 

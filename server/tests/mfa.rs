@@ -4,9 +4,7 @@
 //! tests for peer vulnerabilities #6 (setup enforcement bypassed by restarting), #8
 //! (enrolment state replayed) and #15 (the same factor type counted twice) are marked.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use server::config::{MfaFactorKind, MfaPolicy};
 

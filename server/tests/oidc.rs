@@ -1,10 +1,8 @@
 //! Router tests of the OpenID Connect endpoints and the sign-in flow, each with its error
 //! cases, against a real SQLite database.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 
 #[tokio::test]
 async fn discovery_describes_the_provider() {
@@ -44,7 +42,7 @@ async fn jwks_publishes_public_keys_only() {
 async fn keys_persist_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = config(dir.path());
-    common::on_postgres_if_asked(&mut config).await;
+    crate::common::on_postgres_if_asked(&mut config).await;
     let first = server::build_state(config.clone()).await.unwrap();
     let a = first.keys.jwks().clone();
     drop(first);

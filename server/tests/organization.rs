@@ -3,10 +3,8 @@
 //! leaving, just-in-time membership by email domain, and `organization_id` on an
 //! authorization request (membership, the organization's second factor, look and claims).
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use server::config::IdentifierKind;
 
 const PASSWORD: &str = "correct horse battery";

@@ -2,9 +2,7 @@
 //! what its hashing pool takes, answers only "done" or "try later" (with `Retry-After`) and
 //! serves normally afterwards; SIGTERM lets requests in flight finish.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::header::{COOKIE, ORIGIN, RETRY_AFTER, SET_COOKIE};
 use reqwest::StatusCode;
 use serde_json::json;

@@ -6,13 +6,11 @@
 //! and the local second factor after SSO (peer vulnerability #11). The happy paths against an
 //! independent IdP (npm samlify) are in end2end/tests/federation.spec.ts.
 
-mod common;
-
+use crate::common::*;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use base64::Engine as _;
 use chrono::{Duration, Utc};
-use common::*;
 use samael::attribute::{Attribute, AttributeValue};
 use samael::crypto::{CertificateDer, Crypto, CryptoProvider};
 use samael::idp::{CertificateParams, IdentityProvider, KeyType, Rsa};

@@ -6,14 +6,12 @@
 //! Not here: CVE-2026-18569 (unsigned back-channel logout tokens accepted): Sesame sends
 //! back-channel logout tokens but has no endpoint that receives any.
 
-mod common;
-
+use crate::common::upstream::*;
+use crate::common::*;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use common::upstream::*;
-use common::*;
 use josekit::jws::ES256;
 use serde_json::{json, Value};
 use server::config::{Config, IdentifierKind, MfaFactorKind, MfaPolicy};

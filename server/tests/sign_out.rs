@@ -3,10 +3,8 @@
 //! back-channel logout tokens (checked like a receiver would, against the JWKS) delivered and
 //! retried, a receiver that is down not holding up the user, and front-channel frames.
 
-mod common;
-
+use crate::common::*;
 use axum::routing::post;
-use common::*;
 use josekit::jwk::Jwk;
 use josekit::jws::{JwsVerifier, ES256, RS256};
 use std::sync::{Arc, Mutex};

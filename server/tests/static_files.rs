@@ -3,11 +3,9 @@
 //! brotli from the file beside it, and browsers may keep it for a year; every other file is
 //! revalidated (`no-cache`); a file that is not there is a plain 404 that no cache keeps.
 
-mod common;
-
+use crate::common::*;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::*;
 
 const JS: &str = "0123456789abcdef";
 const WASM: &str = "fedcba9876543210";
