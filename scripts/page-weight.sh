@@ -9,6 +9,9 @@
 # when the content-named files are not served brotli with a year's immutable caching.
 #
 #   bash scripts/page-weight.sh        (SESAME_PAGE_BUDGET overrides the budget, in bytes)
+#
+# SESAME_PAGE_WEIGHT_SITE=DIR measures a release site already built in DIR instead
+# (scripts/test.sh builds target/site in release for the end-to-end tests and measures that).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/toolchain.sh
@@ -16,7 +19,7 @@ source scripts/lib/process.sh
 # 120 KB, in bytes as brotli sends them.
 BUDGET=${SESAME_PAGE_BUDGET:-120000}
 BASE=http://127.0.0.1:3160
-SESAME_SITE_ROOT=target/page-weight/site
+SESAME_SITE_ROOT=${SESAME_PAGE_WEIGHT_SITE:-target/page-weight/site}
 source scripts/lib/site.sh
 
 ensure_system_packages brotli curl
@@ -27,9 +30,14 @@ if [ ! -x "$SESAME_BIN" ]; then
   echo "page-weight: $SESAME_BIN is missing; build first (scripts/test.sh, or scripts/lib/site.sh)" >&2
   exit 1
 fi
-# As a release is built (scripts/run.sh): without the `erase_components` setting that the
-# test command compiles with (it makes every view type-erased, which costs bundle size).
-RUSTFLAGS="" build_bundle release
+if [ -n "${SESAME_PAGE_WEIGHT_SITE:-}" ]; then
+  [ -f "$SESAME_SITE_ROOT/hash.txt" ] || { echo "page-weight: $SESAME_SITE_ROOT is not a release build (no hash.txt)" >&2; exit 1; }
+else
+  # As a release is built (scripts/run.sh): without the `erase_components` setting that the
+  # test command compiles with (it makes every view type-erased, which costs bundle size).
+  RUSTFLAGS="" build_bundle release
+fi
+mkdir -p target/page-weight
 
 step "Page weight: the sign-in page's first load, served from $SESAME_SITE_ROOT"
 data=$(mktemp -d)

@@ -10,7 +10,7 @@ source scripts/lib/site.sh
 source scripts/lib/postgres.sh
 started=$(date +%s)
 
-ensure_system_packages "${SERVER_BUILD_PACKAGES[@]}" chromium
+ensure_system_packages "${SERVER_BUILD_PACKAGES[@]}" chromium brotli curl
 # The SMTP server the end-to-end tests receive Sesame's mail with (scripts/lib/mail_sink.py).
 step "Mail sink for the end-to-end tests (Debian's python3-aiosmtpd)"
 if /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
@@ -22,6 +22,7 @@ else
 fi
 ensure_postgres
 ensure_build_tools
+ensure_release_tools
 cargo_t() { rustup run "$SESAME_TOOLCHAIN" cargo "$@"; }
 # One set of compiler settings for the lints, the tests and the server build, so that all of
 # them share one build cache instead of rebuilding leptos back and forth.
@@ -42,13 +43,34 @@ step "The server's tests again, on PostgreSQL (a database per test)"
 SESAME_TEST_POSTGRES_URL="$SESAME_PG_URL" cargo_t test --workspace --quiet 2>&1 | tee -a target/cargo-test.log
 rust_passed=$(grep -Eo '[0-9]+ passed' target/cargo-test.log | awk '{s+=$1} END {print s+0}')
 
-build_site debug
+# The server the end-to-end tests run is the binary `cargo test` built for the integration
+# tests. `cargo build -p server` would compile the server again: without the
+# dev-dependencies, getrandom and bitflags resolve without their `std` feature, and that
+# changes every crate above them.
+step "Server half (debug): the binary the tests above were built with"
+server_bin=$(cargo_t test --workspace --no-run --quiet --message-format=json | /usr/bin/python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "sesame" \
+            and "bin" in m["target"]["kind"] and not m["profile"]["test"]:
+        print(m["executable"])')
+[ -n "$server_bin" ] || { echo "the test build made no sesame binary" >&2; exit 1; }
+# cargo links the binary to target/debug/sesame itself; copy it where it did not.
+[ "$server_bin" -ef target/debug/sesame ] || cp "$server_bin" target/debug/sesame
+note "target/debug/sesame: $(stat -c %s target/debug/sesame) bytes"
+
+# The browser half in release, as users get it (scripts/run.sh builds the same): the
+# end-to-end tests, schemathesis and conformance run it, and the page-weight check measures
+# it. One WebAssembly build, not a debug one beside it. Without the `erase_components`
+# setting the Rust tests compile with, as a release is built (it costs bundle size).
+RUSTFLAGS="" build_bundle release
 build_gallery
 
 # The page-weight budget (scripts/page-weight.sh): the release bundle, served by the server
 # just built, the sign-in page's first load on the wire, every asset listed; over 120 KB fails.
 step "Page weight of the sign-in page's first load (release bundle, brotli; budget 120 KB)"
-bash scripts/page-weight.sh
+SESAME_PAGE_WEIGHT_SITE=target/site bash scripts/page-weight.sh
 
 step "End-to-end tests (Playwright, Chromium ${CHROMIUM:-/usr/bin/chromium})"
 (cd end2end && npm ci --silent --no-audit --no-fund)
