@@ -16,7 +16,7 @@ step "Release build"
 build_site release
 
 step "Page weight (scripts/page-weight.sh with the release server: every asset of the first load)"
-SESAME_BIN=target/release/sesame bash scripts/page-weight.sh || note "over the budget (see above)"
+SESAME_BIN=target/release/sesame SESAME_PAGE_WEIGHT_SITE=target/site bash scripts/page-weight.sh || note "over the budget (see above)"
 
 step "Starting the server on 127.0.0.1:3200"
 data=$(mktemp -d)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The page-weight budget (docs/performance.md, "Page weight"): builds the release bundle
 # (scripts/lib/site.sh `build_bundle release`: size-optimised WebAssembly, minified CSS,
-# content-named, brotli files beside them) into target/page-weight/site, serves it with
+# content-named, brotli files beside them) into target/page-weight/site (or measures the one
+# in $SESAME_PAGE_WEIGHT_SITE, see below), serves it with
 # target/debug/sesame (or $SESAME_BIN) on 127.0.0.1:3160, and fetches the sign-in page and every asset it
 # loads the way Chromium does (Accept-Encoding: br), as a first visit: HTML, stylesheet,
 # icon and images, the module script and the WebAssembly it preloads. Prints every asset

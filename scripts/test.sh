@@ -39,8 +39,9 @@ cargo_t test --workspace --quiet 2>&1 | tee target/cargo-test.log
 
 # The same package selection as above (`--workspace`, not `-p server`): another selection
 # resolves the dependencies' features differently and compiles every test binary again.
-step "The server's tests again, on PostgreSQL (a database per test)"
-SESAME_TEST_POSTGRES_URL="$SESAME_PG_URL" cargo_t test --workspace --quiet 2>&1 | tee -a target/cargo-test.log
+# Only the integration tests: the unit tests touch no database.
+step "The server's integration tests again, on PostgreSQL (a database per test)"
+SESAME_TEST_POSTGRES_URL="$SESAME_PG_URL" cargo_t test --workspace --test integration --quiet 2>&1 | tee -a target/cargo-test.log
 rust_passed=$(grep -Eo '[0-9]+ passed' target/cargo-test.log | awk '{s+=$1} END {print s+0}')
 
 # The server the end-to-end tests run is the binary `cargo test` built for the integration
@@ -54,10 +55,11 @@ for line in sys.stdin:
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "sesame" \
             and "bin" in m["target"]["kind"] and not m["profile"]["test"]:
-        print(m["executable"])')
+        print(m["executable"])
+        break')
 [ -n "$server_bin" ] || { echo "the test build made no sesame binary" >&2; exit 1; }
 # cargo links the binary to target/debug/sesame itself; copy it where it did not.
-[ "$server_bin" -ef target/debug/sesame ] || cp "$server_bin" target/debug/sesame
+[ "$server_bin" -ef target/debug/sesame ] || cp --remove-destination "$server_bin" target/debug/sesame
 note "target/debug/sesame: $(stat -c %s target/debug/sesame) bytes"
 
 # The browser half in release, as users get it (scripts/run.sh builds the same): the
