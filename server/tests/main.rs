@@ -2,7 +2,9 @@
 //! after the flow's screen and server side (`account`, `mfa`, `saml`, ...), and the shared
 //! harness in `common`. One binary instead of one per file because each test binary links
 //! the whole server (about 175 MB of debug build); twenty of them cost ten minutes of a cold
-//! CI run on two cores. Run one flow with `cargo test -p server --test integration mfa::`.
+//! CI run on two cores. Run one flow with `cargo test --workspace --test integration mfa::`
+//! (`--workspace` as scripts/test.sh selects it: `-p server` resolves features anew and
+//! compiles everything again).
 
 mod common;
 
