@@ -396,6 +396,7 @@ async fn run() -> Result<(), Failure> {
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(users * 2)
         .http1_only()
+        // On by default with the features; said here because the figures depend on it.
         .gzip(true)
         .brotli(true)
         .build()

@@ -88,9 +88,14 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         .into_iter()
         .map(|c| (c.id.clone(), c))
         .collect();
+    // reqwest's gzip and brotli features are on for the load driver (server/examples/load.rs);
+    // upstream answers are read whole, so the server asks for them uncompressed: a small
+    // compressed body from a hostile provider cannot unpack into a huge one here.
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())
+        .no_gzip()
+        .no_brotli()
         .build()?;
     let issuer = config.issuer();
     let messenger = messaging::Messenger::new(&config)?;
