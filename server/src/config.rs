@@ -53,6 +53,7 @@ pub struct Config {
     pub b2c: B2cConfig,
     pub dev: DevConfig,
     pub demo: DemoConfig,
+    pub outbound: OutboundConfig,
     /// The applications (relying parties) allowed to sign users in.
     pub clients: Vec<ClientConfig>,
     /// Social and enterprise identity providers (`docs/configuration.md`, Connectors).
@@ -1034,6 +1035,28 @@ impl Default for DevConfig {
     }
 }
 
+/// `[outbound]`: Sesame's requests to other servers (identity providers, SAML metadata,
+/// the SMS webhook, back-channel logout receivers).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboundConfig {
+    /// Allow addresses in private, loopback and link-local ranges. Off, a URL that names or
+    /// resolves to one is refused (CVE-2026-56739, SSRF); turn it on for providers on an
+    /// internal network, or for a test setup on one machine.
+    pub allow_private_networks: bool,
+    /// The largest answer read from another server; a larger one fails the request.
+    pub max_response_bytes: usize,
+}
+
+impl Default for OutboundConfig {
+    fn default() -> Self {
+        Self {
+            allow_private_networks: false,
+            max_response_bytes: 1024 * 1024,
+        }
+    }
+}
+
 /// `[demo]`: the built-in demo relying party at `/demo`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -1184,6 +1207,7 @@ impl Config {
             .map_err(|e| key("server.public_url", format!("not a URL: {e}")))?;
         crate::federation::Connectors::from_config(&self.connectors)?;
         self.validate_limits()?;
+        self.validate_outbound()?;
         self.validate_user_flows()?;
         self.validate_resources()?;
         for (i, c) in self.connectors.iter().enumerate() {
@@ -1348,6 +1372,61 @@ impl Config {
         Ok(())
     }
 
+    /// Outbound URLs written with an internal address (or `localhost`) are refused at start
+    /// unless private networks are allowed: the same rule the requests are held to, said
+    /// before the first sign-in fails on it. Names are checked when they resolve.
+    fn validate_outbound(&self) -> Result<(), ConfigError> {
+        if self.outbound.allow_private_networks {
+            return Ok(());
+        }
+        let mut urls: Vec<(String, &str)> = Vec::new();
+        for (i, c) in self.connectors.iter().enumerate() {
+            for (name, url) in [
+                ("issuer", &c.issuer),
+                ("token_endpoint", &c.token_endpoint),
+                ("userinfo_endpoint", &c.userinfo_endpoint),
+                ("idp_metadata_url", &c.idp_metadata_url),
+            ] {
+                if let Some(url) = url {
+                    urls.push((format!("connectors[{i}].{name}"), url));
+                }
+            }
+        }
+        for (i, c) in self.clients.iter().enumerate() {
+            if let Some(url) = &c.backchannel_logout_uri {
+                urls.push((format!("clients[{i}].backchannel_logout_uri"), url));
+            }
+        }
+        if self.sms.connector == SmsConnector::Webhook {
+            urls.push(("sms.webhook.url".into(), &self.sms.webhook.url));
+        }
+        for (at, url) in urls {
+            let host = url::Url::parse(url).ok().and_then(|u| {
+                u.host().map(|h| match h {
+                    url::Host::Domain(d) => d.to_ascii_lowercase(),
+                    url::Host::Ipv4(ip) => ip.to_string(),
+                    url::Host::Ipv6(ip) => ip.to_string(),
+                })
+            });
+            let Some(host) = host else { continue };
+            let internal = match host.parse::<std::net::IpAddr>() {
+                Ok(ip) => !crate::outbound::is_public(ip),
+                Err(_) => host == "localhost" || host.ends_with(".localhost"),
+            };
+            if internal {
+                return Err(ConfigError::Key {
+                    key: at,
+                    message: format!(
+                        "`{url}` is an internal address; Sesame makes no requests to private, \
+                         loopback or link-local addresses unless \
+                         outbound.allow_private_networks = true"
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// The sizes that bound the work a request can cause.
     fn validate_limits(&self) -> Result<(), ConfigError> {
         let within = |key: &str, value: usize, range: std::ops::RangeInclusive<usize>| {
@@ -1388,6 +1467,11 @@ impl Config {
             "server.max_query_bytes",
             self.server.max_query_bytes,
             1024..=1024 * 1024,
+        )?;
+        within(
+            "outbound.max_response_bytes",
+            self.outbound.max_response_bytes,
+            4096..=256 * 1024 * 1024,
         )
     }
 

@@ -221,7 +221,7 @@ async fn redeem(state: &AppState, row: &DemoRow, cb: &Callback) -> Result<DemoRo
         .as_deref()
         .ok_or(DemoError::Authorization("no code".into()))?;
     let base = state.config.demo_backchannel();
-    let http = &state.http;
+    let http = &state.demo_http;
     let token: Value = {
         let response = http
             .post(format!("{base}/token"))

@@ -18,6 +18,7 @@ pub mod lockout;
 pub mod messaging;
 pub mod mfa;
 pub mod oidc;
+pub mod outbound;
 pub mod pages;
 pub mod password;
 pub mod password_policy;
@@ -54,6 +55,8 @@ pub enum StartError {
     Password(#[from] password::PasswordError),
     #[error("cannot build the HTTP client: {0}")]
     Http(#[from] reqwest::Error),
+    #[error("cannot build the outbound HTTP client: {0}")]
+    Outbound(#[from] outbound::OutboundError),
     #[error("cannot set up messaging: {0}")]
     Messaging(#[from] messaging::MessagingError),
     #[error("cannot listen on {0}: {1}")]
@@ -88,17 +91,15 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         .into_iter()
         .map(|c| (c.id.clone(), c))
         .collect();
-    // reqwest's gzip and brotli features are on for the load driver (server/examples/load.rs);
-    // upstream answers are read whole, so the server asks for them uncompressed: a small
-    // compressed body from a hostile provider cannot unpack into a huge one here.
-    let http = reqwest::Client::builder()
+    let outbound = outbound::Outbound::new(&config.outbound, Duration::from_secs(10))?;
+    // The demo relying party calls this server itself (its token and user-info endpoints,
+    // usually on loopback): not an outbound request the operator configured.
+    let demo_http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())
-        .no_gzip()
-        .no_brotli()
         .build()?;
     let issuer = config.issuer();
-    let messenger = messaging::Messenger::new(&config)?;
+    let messenger = messaging::Messenger::new(&config, outbound.clone())?;
     // WebAuthn needs a host name for its relying-party id; on an IP address (a local test
     // setup) passkeys and security keys are simply not offered.
     let webauthn = url::Url::parse(&config.server.public_url)
@@ -132,7 +133,8 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         clients,
         demo_secret,
         leptos,
-        http,
+        http: outbound,
+        demo_http,
         config,
     }))
 }

@@ -22,7 +22,7 @@ pub enum MessagingError {
     #[error("address: {0}")]
     Address(#[from] lettre::address::AddressError),
     #[error("sms webhook: {0}")]
-    Webhook(#[from] reqwest::Error),
+    Webhook(#[from] crate::outbound::OutboundError),
     #[error("sms webhook answered {0}")]
     WebhookStatus(u16),
     #[error("storage: {0}")]
@@ -53,12 +53,15 @@ pub struct Messenger {
     from: Mailbox,
     sms: SmsConnector,
     webhook: crate::config::WebhookConfig,
-    http: reqwest::Client,
+    http: crate::outbound::Outbound,
 }
 
 impl Messenger {
-    /// Builds the connectors of `config`.
-    pub fn new(config: &Config) -> Result<Messenger, MessagingError> {
+    /// Builds the connectors of `config`; the SMS webhook is called through `http`.
+    pub fn new(
+        config: &Config,
+        http: crate::outbound::Outbound,
+    ) -> Result<Messenger, MessagingError> {
         let email = match config.email.connector {
             EmailConnector::Outbox => Email::Outbox,
             EmailConnector::Smtp => {
@@ -80,11 +83,6 @@ impl Messenger {
                 Email::Smtp(b.build())
             }
         };
-        // Never redirected: a webhook's answer must not send the message elsewhere (SSRF).
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(config.sms.webhook.timeout_secs))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
         Ok(Messenger {
             email,
             from: config.email.from.parse()?,
@@ -138,19 +136,22 @@ impl Messenger {
                 ("locale", m.locale.tag()),
             ],
         );
+        // Never redirected (a webhook's answer must not send the message elsewhere) and
+        // never to an internal address unless allowed: `Outbound`'s rules.
         let mut request = self
             .http
             .post(&self.webhook.url)
+            .timeout(Duration::from_secs(self.webhook.timeout_secs))
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body);
         for (name, value) in &self.webhook.headers {
             request = request.header(name.as_str(), value.0.as_str());
         }
-        let response = request.send().await?;
-        if response.status().is_success() {
+        let response = self.http.send(request).await?;
+        if response.status.is_success() {
             Ok(())
         } else {
-            Err(MessagingError::WebhookStatus(response.status().as_u16()))
+            Err(MessagingError::WebhookStatus(response.status.as_u16()))
         }
     }
 }

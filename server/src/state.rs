@@ -32,8 +32,10 @@ pub struct Inner {
     /// The demo relying party's client secret.
     pub demo_secret: String,
     pub leptos: LeptosOptions,
-    /// Client for the demo's server-to-server calls.
-    pub http: reqwest::Client,
+    /// Every request to another server (providers, metadata, back-channel logout).
+    pub http: crate::outbound::Outbound,
+    /// Client for the demo's server-to-server calls (to this server).
+    pub demo_http: reqwest::Client,
     /// The OpenID Connect issuer.
     pub issuer: String,
     /// The issuer's origin, compared with `Origin` headers.

@@ -852,11 +852,25 @@ async fn metadata_is_fetched_and_a_rotated_key_is_learned() {
 /// screen with the message, and nothing is created.
 #[tokio::test]
 async fn an_unreachable_identity_provider_keeps_the_user_on_the_form() {
-    let connector: server::federation::ConnectorConfig = toml::from_str(
-        "id = \"corp\"\npreset = \"saml\"\nkind = \"enterprise\"\nname = \"Corp\"\nidp_metadata_url = \"http://127.0.0.1:9/metadata\"\nemail_domains = [\"corp.example\"]",
-    )
+    assert_provider_unreachable("http://127.0.0.1:9/metadata", |_| {}).await;
+}
+
+/// Starts a Sesame with one SAML provider, Corp (for `corp.example`), whose metadata is at
+/// `metadata_url`, with `edit` applied, and checks that a work-email sign-in cannot reach
+/// it: back to the form with Corp's message, the address kept, no account created.
+pub async fn assert_provider_unreachable(
+    metadata_url: &str,
+    edit: impl FnOnce(&mut server::config::Config),
+) {
+    let connector: server::federation::ConnectorConfig = toml::from_str(&format!(
+        "id = \"corp\"\npreset = \"saml\"\nkind = \"enterprise\"\nname = \"Corp\"\nidp_metadata_url = \"{metadata_url}\"\nemail_domains = [\"corp.example\"]"
+    ))
     .expect("connector");
-    let mut s = TestServer::start_with(move |c| c.connectors = vec![connector]).await;
+    let mut s = TestServer::start_with(move |c| {
+        c.connectors = vec![connector];
+        edit(c);
+    })
+    .await;
     let csrf = s.get("/sso").await.csrf();
     let a = s
         .post_form(
@@ -868,16 +882,21 @@ async fn an_unreachable_identity_provider_keeps_the_user_on_the_form() {
             ],
         )
         .await;
-    assert_eq!(a.location().as_deref(), Some("/sso"), "{}", a.body);
+    assert_eq!(
+        a.location().as_deref(),
+        Some("/sso"),
+        "{metadata_url}: {}",
+        a.body
+    );
     let page = s.get("/sso").await;
     assert!(
         page.body.contains("Corp could not sign you in"),
-        "{}",
+        "{metadata_url}: {}",
         page.body
     );
     assert!(
         page.body.contains("value=\"jo@corp.example\""),
-        "{}",
+        "{metadata_url}: {}",
         page.body
     );
     assert_eq!(s.state.db.count("users").await.expect("count"), 0);

@@ -1819,12 +1819,26 @@ async fn redirecting_receiver() -> (String, Arc<Mutex<(u32, u32)>>) {
     (base, hits)
 }
 
+/// A new user signs in to the confidential app (which has a back-channel logout URI) in a
+/// fresh browser and signs out with its ID token as the hint; the sign-out's answer.
+async fn sign_in_and_out_of_the_confidential_app(s: &mut TestServer) -> Answer {
+    s.jar.clear();
+    s.get(&format!(
+        "/authorize?client_id={CONFIDENTIAL_CLIENT}&redirect_uri={}&response_type=code&scope=openid&state=s1&nonce=n1",
+        urlencode(CONFIDENTIAL_REDIRECT)
+    ))
+    .await;
+    let tokens = confidential_tokens_for_new_user(s, "bea").await;
+    let hint = tokens["id_token"].as_str().expect("id token");
+    s.get(&format!("/logout?id_token_hint={hint}")).await
+}
+
 /// CVE-2026-56739 (Logto): SSRF through admin-configured outbound URLs. Sesame's outbound
-/// URLs (back-channel logout URIs, the SMS webhook, connector issuers) come only from the
-/// configuration file and are not checked against private or loopback ranges (the operator
-/// is trusted; there is no admin API). What a test can hold them to: an outbound request is
-/// never redirected elsewhere. A back-channel logout receiver and the SMS webhook each answer
-/// 307 to an internal URL; that URL is never requested.
+/// URLs (back-channel logout URIs, the SMS webhook, connector endpoints) come from the
+/// configuration file; whatever their address, an outbound request is never redirected
+/// elsewhere. Here private networks are allowed (the receiver is on loopback); a
+/// back-channel logout receiver and the SMS webhook each answer 307 to an internal URL; that
+/// URL is never requested.
 #[tokio::test]
 async fn cve_2026_56739_outbound_requests_do_not_follow_redirects() {
     let (base, hits) = redirecting_receiver().await;
@@ -1847,15 +1861,7 @@ async fn cve_2026_56739_outbound_requests_do_not_follow_redirects() {
     send_sign_in(&mut s, "+1 202 555 0143", "code").await;
     assert_eq!(*hits.lock().expect("lock"), (1, 0), "SMS webhook");
     // A back-channel logout (sent in the background).
-    s.jar.clear();
-    s.get(&format!(
-        "/authorize?client_id={CONFIDENTIAL_CLIENT}&redirect_uri={}&response_type=code&scope=openid&state=s1&nonce=n1",
-        urlencode(CONFIDENTIAL_REDIRECT)
-    ))
-    .await;
-    let tokens = confidential_tokens_for_new_user(&mut s, "bea").await;
-    let hint = tokens["id_token"].as_str().expect("id token");
-    s.get(&format!("/logout?id_token_hint={hint}")).await;
+    sign_in_and_out_of_the_confidential_app(&mut s).await;
     for _ in 0..100 {
         if hits.lock().expect("lock").0 >= 2 {
             break;
@@ -1867,6 +1873,157 @@ async fn cve_2026_56739_outbound_requests_do_not_follow_redirects() {
     let (hook_hits, internal_hits) = *hits.lock().expect("lock");
     assert!(hook_hits >= 2, "the back-channel logout was sent");
     assert_eq!(internal_hits, 0, "a redirect was followed");
+}
+
+/// CVE-2026-56739, the address rule at load: with private networks not allowed (the
+/// default), an outbound URL written with a loopback, private or link-local address, or
+/// `localhost`, is refused when the configuration loads, naming its key and the setting that
+/// allows it; with `outbound.allow_private_networks = true` the same configuration loads.
+#[test]
+fn cve_2026_56739_internal_outbound_urls_are_refused_at_load() {
+    let cases = [
+        (
+            "[[connectors]]\nid = \"up\"\nname = \"Up\"\nissuer = \"http://127.0.0.1:3110\"\nclient_id = \"x\"",
+            "connectors[0].issuer",
+        ),
+        (
+            "[[connectors]]\nid = \"corp\"\npreset = \"saml\"\nidp_metadata_url = \"http://169.254.169.254/latest/meta-data\"",
+            "connectors[0].idp_metadata_url",
+        ),
+        (
+            "[sms]\nconnector = \"webhook\"\n[sms.webhook]\nurl = \"http://localhost:8080/send\"",
+            "sms.webhook.url",
+        ),
+        (
+            "[[clients]]\nid = \"a\"\nredirect_uris = [\"https://a.example/cb\"]\nbackchannel_logout_uri = \"http://[::1]:9/bc\"",
+            "clients[0].backchannel_logout_uri",
+        ),
+        (
+            "[[clients]]\nid = \"a\"\nredirect_uris = [\"https://a.example/cb\"]\nbackchannel_logout_uri = \"https://10.1.2.3/bc\"",
+            "clients[0].backchannel_logout_uri",
+        ),
+    ];
+    for (text, key) in cases {
+        let e = load(text.parse().expect(text)).expect_err(text).to_string();
+        assert!(
+            e.contains(key) && e.contains("outbound.allow_private_networks"),
+            "{text}: {e}"
+        );
+        let allowed = format!("[outbound]\nallow_private_networks = true\n{text}");
+        load(allowed.parse().expect(text)).unwrap_or_else(|e| panic!("{text}: {e}"));
+    }
+    // A public address is not refused.
+    load(
+        "[[clients]]\nid = \"a\"\nredirect_uris = [\"https://a.example/cb\"]\nbackchannel_logout_uri = \"https://93.184.215.14/bc\""
+            .parse()
+            .expect("toml"),
+    )
+    .expect("a public address loads");
+}
+
+/// CVE-2026-56739, the address rule at request time (the configuration above bypassed by
+/// editing it after load, as a name that resolves to an internal address would): the SMS
+/// webhook named `localhost` (refused after the name resolves) and a back-channel logout
+/// URI written as `127.0.0.1` (refused before connecting) are never contacted. The user
+/// who asked for a text message is told it could not be sent; the receiver counts no
+/// request. The test above shows the same flows reach it when private networks are allowed.
+#[tokio::test]
+async fn cve_2026_56739_outbound_requests_to_internal_addresses_are_refused() {
+    let (base, hits) = redirecting_receiver().await;
+    let port = base.rsplit(':').next().expect("port").to_string();
+    let literal = format!("{base}/hook");
+    let mut s = TestServer::start_with(move |c| {
+        c.outbound.allow_private_networks = false;
+        let app = c
+            .clients
+            .iter_mut()
+            .find(|x| x.id == CONFIDENTIAL_CLIENT)
+            .expect("client");
+        app.backchannel_logout_uri = Some(literal);
+        c.sms.connector = server::config::SmsConnector::Webhook;
+        c.sms.webhook.url = format!("http://localhost:{port}/hook");
+        c.sms.webhook.body = r#"{"to":"{{to}}","text":"{{text}}"}"#.into();
+    })
+    .await;
+    s.authorize_public("").await;
+    let sent = send_sign_in(&mut s, "+1 202 555 0143", "code").await;
+    let page = s
+        .get(sent.location().as_deref().unwrap_or("/sign-in"))
+        .await;
+    assert!(
+        page.body.contains("We could not send the message"),
+        "{}",
+        page.body
+    );
+    let out = sign_in_and_out_of_the_confidential_app(&mut s).await;
+    assert!(
+        out.status.is_success() || out.status.is_redirection(),
+        "{}",
+        out.status
+    );
+    // The first delivery attempt starts at once (the test above sees it within a poll).
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(
+        *hits.lock().expect("lock"),
+        (0, 0),
+        "an internal address was contacted"
+    );
+}
+
+/// Outbound answers are read up to `outbound.max_response_bytes`: SAML metadata larger than
+/// that, announced by its length or streamed without one, fails the fetch; the user stays on
+/// the work-email form with the provider's message and nothing is created. Within the limit
+/// the same provider is reached (its metadata parsed, or refused as not metadata).
+#[tokio::test]
+async fn outbound_answers_larger_than_the_limit_are_refused() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let big = "x".repeat(200 * 1024);
+    let streamed = big.clone();
+    let app = Router::new()
+        .route("/sized", axum::routing::get(move || async move { big }))
+        .route(
+            "/streamed",
+            axum::routing::get(move || async move {
+                let chunks = streamed
+                    .into_bytes()
+                    .chunks(8192)
+                    .map(|c| Ok::<_, std::io::Error>(axum::body::Bytes::copy_from_slice(c)))
+                    .collect::<Vec<_>>();
+                Body::from_stream(futures_util::stream::iter(chunks))
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let fetch = |max: usize, path: &'static str| {
+        let url = format!("{base}/{path}");
+        async move {
+            let config = server::config::OutboundConfig {
+                allow_private_networks: true,
+                max_response_bytes: max,
+            };
+            let client =
+                server::outbound::Outbound::new(&config, std::time::Duration::from_secs(5))
+                    .expect("client");
+            client.send(client.get(url)).await
+        }
+    };
+    for path in ["sized", "streamed"] {
+        crate::saml::assert_provider_unreachable(&format!("{base}/{path}"), |c| {
+            c.outbound.max_response_bytes = 64 * 1024
+        })
+        .await;
+        // The size, not the provider, is what failed: the same answer is read whole with a
+        // larger limit.
+        let e = fetch(64 * 1024, path).await.expect_err(path);
+        assert!(
+            matches!(e, server::outbound::OutboundError::TooLarge(_)),
+            "{path}: {e}"
+        );
+        let answer = fetch(1024 * 1024, path).await.expect(path);
+        assert_eq!(answer.body.len(), 200 * 1024, "{path}");
+    }
 }
 
 // ---- 26. custom CSS ----

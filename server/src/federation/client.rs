@@ -78,7 +78,7 @@ fn redirect_uri(issuer: &str, c: &Connector) -> Result<RedirectUrl, FederationEr
 }
 
 async fn metadata(
-    http: &reqwest::Client,
+    http: &crate::outbound::Outbound,
     cache: &DiscoveryCache,
     c: &Connector,
     refresh: bool,
@@ -118,7 +118,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 /// Builds the authorization request for `c`: fresh `state`, `nonce` and PKCE verifier.
 pub async fn start(
-    http: &reqwest::Client,
+    http: &crate::outbound::Outbound,
     cache: &DiscoveryCache,
     issuer: &str,
     c: &Connector,
@@ -238,7 +238,7 @@ fn oauth2_client(c: &Connector, issuer: &str) -> Result<OAuth2Client, Federation
 
 /// Exchanges the code the provider returned and verifies what comes with it.
 pub async fn finish(
-    http: &reqwest::Client,
+    http: &crate::outbound::Outbound,
     cache: &DiscoveryCache,
     issuer: &str,
     c: &Connector,
@@ -255,7 +255,7 @@ pub async fn finish(
 }
 
 async fn finish_oidc(
-    http: &reqwest::Client,
+    http: &crate::outbound::Outbound,
     cache: &DiscoveryCache,
     issuer: &str,
     c: &Connector,
@@ -335,7 +335,7 @@ async fn finish_oidc(
 }
 
 async fn finish_oauth2(
-    http: &reqwest::Client,
+    http: &crate::outbound::Outbound,
     issuer: &str,
     c: &Connector,
     code: &str,
@@ -353,18 +353,24 @@ async fn finish_oauth2(
         .as_ref()
         .map(|e| e[2].clone())
         .unwrap_or_default();
-    let info: serde_json::Value = http
+    let request = http
         .get(userinfo)
         .bearer_auth(oauth2::TokenResponse::access_token(&token).secret())
         .header(reqwest::header::ACCEPT, "application/json")
         // Some providers (GitHub) refuse requests without one.
-        .header(reqwest::header::USER_AGENT, "Sesame")
-        .send()
+        .header(reqwest::header::USER_AGENT, "Sesame");
+    let answer = http
+        .send(request)
         .await
-        .and_then(|r| r.error_for_status())
-        .map_err(|e| FederationError::UserInfo(error_chain(&e)))?
+        .map_err(|e| FederationError::UserInfo(error_chain(&e)))?;
+    if !answer.status.is_success() {
+        return Err(FederationError::UserInfo(format!(
+            "the user-info endpoint answered {}",
+            answer.status
+        )));
+    }
+    let info: serde_json::Value = answer
         .json()
-        .await
         .map_err(|e| FederationError::UserInfo(error_chain(&e)))?;
     upstream_from_json(c, &info)
 }

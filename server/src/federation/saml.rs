@@ -203,7 +203,7 @@ enum Fetch {
 
 /// The provider's metadata (fetched, or from the configuration).
 pub async fn idp_metadata(
-    http: &reqwest::Client,
+    http: &crate::outbound::Outbound,
     cache: &MetadataCache,
     c: &Connector,
 ) -> Result<Arc<EntityDescriptor>, FederationError> {
@@ -211,7 +211,7 @@ pub async fn idp_metadata(
 }
 
 async fn metadata(
-    http: &reqwest::Client,
+    http: &crate::outbound::Outbound,
     cache: &MetadataCache,
     c: &Connector,
     fetch: Fetch,
@@ -231,15 +231,17 @@ async fn metadata(
             return Ok(cached.md.clone());
         }
     }
-    let text = http
-        .get(url)
-        .send()
-        .await
-        .and_then(|r| r.error_for_status())
-        .map_err(|e| FederationError::Discovery(e.to_string()))?
-        .text()
+    let answer = http
+        .send(http.get(url))
         .await
         .map_err(|e| FederationError::Discovery(e.to_string()))?;
+    if !answer.status.is_success() {
+        return Err(FederationError::Discovery(format!(
+            "the metadata URL answered {}",
+            answer.status
+        )));
+    }
+    let text = answer.text();
     let md = Arc::new(parse_metadata(&text).map_err(FederationError::Discovery)?);
     let forced_at = match fetch {
         Fetch::Refresh => now,
@@ -294,7 +296,7 @@ pub struct Started {
 
 /// Builds the authentication request for `c`.
 pub async fn start(
-    http: &reqwest::Client,
+    http: &crate::outbound::Outbound,
     cache: &MetadataCache,
     issuer: &str,
     c: &Connector,
@@ -401,7 +403,7 @@ fn failure_status(xml: &str) -> Option<String> {
 /// does not verify against fetched metadata is tried once more with the metadata fetched
 /// again: the provider may have rotated its key.
 pub async fn verify(
-    http: &reqwest::Client,
+    http: &crate::outbound::Outbound,
     cache: &MetadataCache,
     issuer: &str,
     c: &Connector,

@@ -139,23 +139,21 @@ pub fn logout_token(
 }
 
 /// POSTs `token` to `uri` in the background: a few attempts, a short timeout each.
-fn deliver(http: reqwest::Client, uri: String, client: String, token: String) {
+fn deliver(http: crate::outbound::Outbound, uri: String, client: String, token: String) {
     tokio::spawn(async move {
         for (attempt, wait) in DELIVERY_BACKOFF.iter().enumerate() {
             tokio::time::sleep(Duration::from_secs(*wait)).await;
-            let sent = http
+            let request = http
                 .post(&uri)
                 .timeout(Duration::from_secs(5))
-                .form(&[("logout_token", token.as_str())])
-                .send()
-                .await;
-            match sent {
-                Ok(r) if r.status().is_success() => {
+                .form(&[("logout_token", token.as_str())]);
+            match http.send(request).await {
+                Ok(r) if r.status.is_success() => {
                     tracing::info!(%client, attempt, "back-channel logout delivered");
                     return;
                 }
                 Ok(r) => {
-                    tracing::warn!(%client, attempt, status = %r.status(), "back-channel logout refused")
+                    tracing::warn!(%client, attempt, status = %r.status, "back-channel logout refused")
                 }
                 Err(e) => {
                     tracing::warn!(%client, attempt, error = %e, "back-channel logout failed")

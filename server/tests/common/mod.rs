@@ -69,6 +69,9 @@ memory_kib = 64
 iterations = 1
 [experience]
 sign_up_identifiers = ["username"]
+# The tests' providers, webhooks and receivers run on loopback.
+[outbound]
+allow_private_networks = true
 [[clients]]
 id = "{PUBLIC_CLIENT}"
 redirect_uris = ["{PUBLIC_REDIRECT}"]
