@@ -559,12 +559,20 @@ impl Db {
         Ok(())
     }
 
-    /// Records the session signed in during the interaction, and forgets its form memory.
-    pub async fn set_interaction_session(&self, id_hash: &str, sid: &str) -> Result<()> {
+    /// Records the session signed in during the interaction, forgets its form memory and
+    /// replaces where it stands, in one write.
+    pub async fn set_interaction_session(
+        &self,
+        id_hash: &str,
+        sid: &str,
+        progress: Option<&str>,
+    ) -> Result<()> {
         sqlx::query(
-            "UPDATE interactions SET session_sid = $1, form_state = NULL WHERE id_hash = $2",
+            "UPDATE interactions SET session_sid = $1, form_state = NULL, progress = $2 \
+             WHERE id_hash = $3",
         )
         .bind(sid)
+        .bind(progress)
         .bind(id_hash)
         .execute(&self.pool)
         .await?;

@@ -568,10 +568,20 @@ pub async fn finish_sign_in(
     federation::claim_pending(ctx, flow, &user.id).await?;
     organization::join_by_domain(ctx.state, user).await?;
     let location = flow.next_after_sign_in();
-    let mut cookies = vec![start_session(ctx, flow, user, amr).await?];
+    let (session_cookie, sid) = start_session(ctx, user, amr).await?;
+    let mut cookies = vec![session_cookie];
     cookies.extend(mfa::remember_cookie(ctx.state, flow, user, amr).await?);
     flow.progress = Progress::default();
-    save_progress(ctx.state, flow).await?;
+    // The flow records the session as signed in here (which `/authorize/resume` checks)
+    // and starts over, in one write.
+    ctx.state
+        .db
+        .set_interaction_session(
+            &flow.id_hash,
+            &sid,
+            Some(&serde_json::to_string(&flow.progress)?),
+        )
+        .await?;
     tracing::info!(user = %user.id, amr, "signed in");
     Ok(Ok(Next::Done { location, cookies }))
 }
@@ -599,13 +609,12 @@ pub fn client_info(state: &AppState, request: Option<&AuthRequest>) -> Option<Cl
 }
 
 /// Starts a new session for `user`, ending the browser's previous one: a sign-in always gets
-/// a fresh session id (no fixation). The flow records it as signed in during the flow.
+/// a fresh session id (no fixation). Returns its cookie and its `sid`.
 pub async fn start_session(
     ctx: &Ctx<'_>,
-    flow: &Flow,
     user: &UserRow,
     amr: &str,
-) -> Result<String, AppError> {
+) -> Result<(String, String), AppError> {
     let (state, headers) = (ctx.state, ctx.headers);
     if let Some(old) = state.cookies.get(headers, CookieName::Session) {
         state.db.delete_session(&token_hash(&old)).await?;
@@ -632,17 +641,16 @@ pub async fn start_session(
             ip: ctx.ip.strip_prefix("ip:"),
         })
         .await?;
-    state
-        .db
-        .set_interaction_session(&flow.id_hash, &sid)
-        .await?;
     ctx.audit(
         crate::audit::Kind::SignIn,
         &user.id,
         serde_json::json!({ "amr": amr, "sid": sid }),
     )
     .await;
-    Ok(state.cookies.set(CookieName::Session, &id, Some(lifetime)))
+    Ok((
+        state.cookies.set(CookieName::Session, &id, Some(lifetime)),
+        sid,
+    ))
 }
 
 /// Checks the anti-forgery token of a form post.

@@ -625,7 +625,7 @@ async fn start(
     if let Some((sid, path)) = screen_first {
         state
             .db
-            .set_interaction_session(&token_hash(&id), &sid)
+            .set_interaction_session(&token_hash(&id), &sid, None)
             .await?;
         return Ok(see_other(path, &[cookie]));
     }
