@@ -1411,7 +1411,10 @@ impl Config {
             let Some(host) = host else { continue };
             let internal = match host.parse::<std::net::IpAddr>() {
                 Ok(ip) => !crate::outbound::is_public(ip),
-                Err(_) => host == "localhost" || host.ends_with(".localhost"),
+                Err(_) => {
+                    let name = host.strip_suffix('.').unwrap_or(&host);
+                    name == "localhost" || name.ends_with(".localhost")
+                }
             };
             if internal {
                 return Err(ConfigError::Key {

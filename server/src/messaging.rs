@@ -147,11 +147,11 @@ impl Messenger {
         for (name, value) in &self.webhook.headers {
             request = request.header(name.as_str(), value.0.as_str());
         }
-        let response = self.http.send(request).await?;
-        if response.status.is_success() {
+        let status = self.http.deliver(request).await?;
+        if status.is_success() {
             Ok(())
         } else {
-            Err(MessagingError::WebhookStatus(response.status.as_u16()))
+            Err(MessagingError::WebhookStatus(status.as_u16()))
         }
     }
 }

@@ -93,8 +93,15 @@ impl Outbound {
         self.execute(request.build()?).await
     }
 
-    async fn execute(&self, request: reqwest::Request) -> Result<Answer, OutboundError> {
-        // Names are checked by the resolver; an address written in the URL never reaches it.
+    /// Sends `request` and answers only its status: for receivers whose answer carries
+    /// nothing (the SMS webhook, back-channel logout), so that a large body is not a failure.
+    pub async fn deliver(&self, request: RequestBuilder) -> Result<StatusCode, OutboundError> {
+        Ok(self.connect(request.build()?).await?.status())
+    }
+
+    /// Checks the address written in the URL and sends the request; names are checked by
+    /// the resolver, which an address written in the URL never reaches.
+    async fn connect(&self, request: reqwest::Request) -> Result<reqwest::Response, OutboundError> {
         if !self.allow_private {
             let literal = match request.url().host() {
                 Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
@@ -105,7 +112,11 @@ impl Outbound {
                 return Err(OutboundError::PrivateAddress(ip.to_string()));
             }
         }
-        let mut response = self.client.execute(request).await?;
+        self.client.execute(request).await.map_err(refusal_or_http)
+    }
+
+    async fn execute(&self, request: reqwest::Request) -> Result<Answer, OutboundError> {
+        let mut response = self.connect(request).await?;
         if response
             .content_length()
             .is_some_and(|n| n > self.max_bytes as u64)
@@ -149,6 +160,19 @@ impl<'c> oauth2::AsyncHttpClient<'c> for Outbound {
                 .map_err(|e| OutboundError::Request(e.to_string()))
         })
     }
+}
+
+/// The resolver's refusal, when that is what failed the request (reqwest's own message
+/// does not say why a connection could not be made), or the error as it came.
+fn refusal_or_http(e: reqwest::Error) -> OutboundError {
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        if let Some(OutboundError::PrivateAddress(host)) = c.downcast_ref::<OutboundError>() {
+            return OutboundError::PrivateAddress(host.clone());
+        }
+        cause = c.source();
+    }
+    OutboundError::Http(e)
 }
 
 /// Resolves names and keeps only public addresses; a name with none is refused.
@@ -202,10 +226,23 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         return is_public_v4(v4);
     }
     let s = ip.segments();
-    // NAT64 (64:ff9b::/96) reaches the IPv4 address in its last 32 bits.
-    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        let [hi, lo] = [s[6].to_be_bytes(), s[7].to_be_bytes()];
-        return is_public_v4(Ipv4Addr::new(hi[0], hi[1], lo[0], lo[1]));
+    let v4 = |hi: u16, lo: u16| {
+        let [a, b] = hi.to_be_bytes();
+        let [c, d] = lo.to_be_bytes();
+        Ipv4Addr::new(a, b, c, d)
+    };
+    // Forms that reach an IPv4 address are judged by it: NAT64 (64:ff9b::/96, in the last
+    // 32 bits), IPv4-translated (::ffff:0:0:0/96), 6to4 (2002::/16, in bits 16 to 48).
+    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] || s[..6] == [0, 0, 0, 0, 0xffff, 0] {
+        return is_public_v4(v4(s[6], s[7]));
+    }
+    if s[0] == 0x2002 {
+        return is_public_v4(v4(s[1], s[2]));
+    }
+    // Teredo (2001::/32) hides the address it reaches, and local-use NAT64
+    // (64:ff9b:1::/48) reaches a site's own IPv4 network: neither is judged public.
+    if (s[0] == 0x2001 && s[1] == 0) || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1) {
+        return false;
     }
     !(ip.is_loopback()
         || ip.is_unspecified()
@@ -252,6 +289,11 @@ mod tests {
             "fec0::1",
             "ff02::1",
             "2001:db8::1",
+            "::ffff:0:a00:1",
+            "2002:7f00:1::1",
+            "2002:a9fe:a9fe::",
+            "2001:0:4136:e378::1",
+            "64:ff9b:1::a00:1",
         ] {
             let parsed: IpAddr = ip.parse().expect(ip);
             assert!(!is_public(parsed), "{ip} counted as public");
@@ -270,6 +312,8 @@ mod tests {
             "2606:4700:4700::1111",
             "::ffff:8.8.8.8",
             "64:ff9b::808:808",
+            "2002:808:808::1",
+            "2001:4860:4860::8888",
         ] {
             let parsed: IpAddr = ip.parse().expect(ip);
             assert!(is_public(parsed), "{ip} counted as internal");

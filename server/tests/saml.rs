@@ -795,6 +795,24 @@ fn metadata_of(idp: &Idp) -> String {
     )
 }
 
+/// Answers are read up to `outbound.max_response_bytes`: the provider's metadata padded past
+/// 64 KiB (a comment after the document) fails the fetch under a 64 KiB limit, and the user
+/// stays on the form; under the default limit the same metadata is read and the sign-in
+/// goes on to the provider.
+#[tokio::test]
+async fn metadata_larger_than_the_answer_limit_is_refused() {
+    let idp = Idp::new();
+    let padded = format!("{}<!-- {} -->", metadata_of(&idp), "x".repeat(200 * 1024));
+    let (url, _) = metadata_server(padded).await;
+    assert_provider_unreachable(&url, |c| c.outbound.max_response_bytes = 64 * 1024).await;
+    let connector: server::federation::ConnectorConfig = toml::from_str(&format!(
+        "id = \"corp\"\npreset = \"saml\"\nkind = \"enterprise\"\nname = \"Corp\"\nidp_metadata_url = \"{url}\"\nemail_domains = [\"corp.example\"]"
+    ))
+    .expect("connector");
+    let mut s = TestServer::start_with(move |c| c.connectors = vec![connector]).await;
+    start(&mut s, "jo@corp.example").await;
+}
+
 #[tokio::test]
 async fn metadata_is_fetched_and_a_rotated_key_is_learned() {
     let old = Idp::new();
@@ -858,7 +876,7 @@ async fn an_unreachable_identity_provider_keeps_the_user_on_the_form() {
 /// Starts a Sesame with one SAML provider, Corp (for `corp.example`), whose metadata is at
 /// `metadata_url`, with `edit` applied, and checks that a work-email sign-in cannot reach
 /// it: back to the form with Corp's message, the address kept, no account created.
-pub async fn assert_provider_unreachable(
+async fn assert_provider_unreachable(
     metadata_url: &str,
     edit: impl FnOnce(&mut server::config::Config),
 ) {

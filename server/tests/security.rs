@@ -1902,6 +1902,10 @@ fn cve_2026_56739_internal_outbound_urls_are_refused_at_load() {
             "[[clients]]\nid = \"a\"\nredirect_uris = [\"https://a.example/cb\"]\nbackchannel_logout_uri = \"https://10.1.2.3/bc\"",
             "clients[0].backchannel_logout_uri",
         ),
+        (
+            "[[clients]]\nid = \"a\"\nredirect_uris = [\"https://a.example/cb\"]\nbackchannel_logout_uri = \"https://localhost./bc\"",
+            "clients[0].backchannel_logout_uri",
+        ),
     ];
     for (text, key) in cases {
         let e = load(text.parse().expect(text)).expect_err(text).to_string();
@@ -1970,19 +1974,25 @@ async fn cve_2026_56739_outbound_requests_to_internal_addresses_are_refused() {
     );
 }
 
-/// Outbound answers are read up to `outbound.max_response_bytes`: SAML metadata larger than
-/// that, announced by its length or streamed without one, fails the fetch; the user stays on
-/// the work-email form with the provider's message and nothing is created. Within the limit
-/// the same provider is reached (its metadata parsed, or refused as not metadata).
+/// The outbound client's rules, on both paths a request takes: Sesame's own requests
+/// (`send`, `deliver`) and the `oauth2` and `openidconnect` crates' (discovery, signing keys,
+/// token exchange, through `AsyncHttpClient`). With private networks not allowed, a loopback
+/// address in the URL and a name that resolves to one (`localhost`) are refused, and the
+/// error says so; allowed, the same receiver answers. Answers past `max_response_bytes`,
+/// with a `Content-Length` or streamed without one, are refused; a larger limit reads them
+/// whole; `deliver` reads no body, so a large one is no failure there.
 #[tokio::test]
-async fn outbound_answers_larger_than_the_limit_are_refused() {
+async fn outbound_client_refuses_internal_addresses_and_large_answers() {
+    use server::outbound::{Outbound, OutboundError};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let addr = listener.local_addr().expect("addr");
+    let base = format!("http://{addr}");
     let big = "x".repeat(200 * 1024);
     let streamed = big.clone();
     let app = Router::new()
+        .route("/small", axum::routing::get(|| async { "ok" }))
         .route("/sized", axum::routing::get(move || async move { big }))
         .route(
             "/streamed",
@@ -1996,32 +2006,52 @@ async fn outbound_answers_larger_than_the_limit_are_refused() {
             }),
         );
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let fetch = |max: usize, path: &'static str| {
-        let url = format!("{base}/{path}");
-        async move {
-            let config = server::config::OutboundConfig {
-                allow_private_networks: true,
-                max_response_bytes: max,
-            };
-            let client =
-                server::outbound::Outbound::new(&config, std::time::Duration::from_secs(5))
-                    .expect("client");
-            client.send(client.get(url)).await
-        }
+    let client = |allow_private_networks: bool, max_response_bytes: usize| {
+        let config = server::config::OutboundConfig {
+            allow_private_networks,
+            max_response_bytes,
+        };
+        Outbound::new(&config, std::time::Duration::from_secs(5)).expect("client")
     };
+    let (strict, open, roomy) = (
+        client(false, 64 * 1024),
+        client(true, 64 * 1024),
+        client(true, 1024 * 1024),
+    );
+    let through_crates = |c: &Outbound, url: &str| {
+        let request = http::Request::get(url).body(Vec::new()).expect("request");
+        let c = c.clone();
+        async move { oauth2::AsyncHttpClient::call(&c, request).await }
+    };
+    for url in [
+        format!("{base}/small"),
+        format!("http://localhost:{}/small", addr.port()),
+    ] {
+        let e = strict.send(strict.get(&url)).await.expect_err(&url);
+        assert!(matches!(e, OutboundError::PrivateAddress(_)), "{url}: {e}");
+        let e = through_crates(&strict, &url).await.expect_err(&url);
+        assert!(matches!(e, OutboundError::PrivateAddress(_)), "{url}: {e}");
+        let e = strict.deliver(strict.get(&url)).await.expect_err(&url);
+        assert!(e.to_string().contains("not a public address"), "{url}: {e}");
+    }
+    let ok = open
+        .send(open.get(format!("{base}/small")))
+        .await
+        .expect("allowed");
+    assert_eq!((ok.status, ok.text().as_str()), (StatusCode::OK, "ok"));
+    let ok = through_crates(&open, &format!("{base}/small"))
+        .await
+        .expect("allowed");
+    assert_eq!(ok.body(), b"ok");
     for path in ["sized", "streamed"] {
-        crate::saml::assert_provider_unreachable(&format!("{base}/{path}"), |c| {
-            c.outbound.max_response_bytes = 64 * 1024
-        })
-        .await;
-        // The size, not the provider, is what failed: the same answer is read whole with a
-        // larger limit.
-        let e = fetch(64 * 1024, path).await.expect_err(path);
-        assert!(
-            matches!(e, server::outbound::OutboundError::TooLarge(_)),
-            "{path}: {e}"
-        );
-        let answer = fetch(1024 * 1024, path).await.expect(path);
+        let url = format!("{base}/{path}");
+        let e = open.send(open.get(&url)).await.expect_err(path);
+        assert!(matches!(e, OutboundError::TooLarge(_)), "{path}: {e}");
+        let e = through_crates(&open, &url).await.expect_err(path);
+        assert!(matches!(e, OutboundError::TooLarge(_)), "{path}: {e}");
+        let status = open.deliver(open.get(&url)).await.expect(path);
+        assert_eq!(status, StatusCode::OK, "{path}");
+        let answer = roomy.send(roomy.get(&url)).await.expect(path);
         assert_eq!(answer.body.len(), 200 * 1024, "{path}");
     }
 }

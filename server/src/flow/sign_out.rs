@@ -147,13 +147,13 @@ fn deliver(http: crate::outbound::Outbound, uri: String, client: String, token: 
                 .post(&uri)
                 .timeout(Duration::from_secs(5))
                 .form(&[("logout_token", token.as_str())]);
-            match http.send(request).await {
-                Ok(r) if r.status.is_success() => {
+            match http.deliver(request).await {
+                Ok(status) if status.is_success() => {
                     tracing::info!(%client, attempt, "back-channel logout delivered");
                     return;
                 }
-                Ok(r) => {
-                    tracing::warn!(%client, attempt, status = %r.status, "back-channel logout refused")
+                Ok(status) => {
+                    tracing::warn!(%client, attempt, %status, "back-channel logout refused")
                 }
                 Err(e) => {
                     tracing::warn!(%client, attempt, error = %e, "back-channel logout failed")
